@@ -1,0 +1,4 @@
+"""Pure document processing for gongkai: document bytes -> text, tables, canonical cells, checks.
+
+No Scrapy, Dagster or database imports here; records pass out as plain dicts.
+"""
