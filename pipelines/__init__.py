@@ -2,3 +2,6 @@
 
 No Scrapy, Dagster or database imports here; records pass out as plain dicts.
 """
+
+# Bumped whenever extraction output may change: cached records of older versions are redone.
+VERSION = "1"

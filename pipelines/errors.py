@@ -1,0 +1,25 @@
+"""Errors that `extract` raises for documents it will not turn into a record.
+
+Each carries a one-line reason, suitable for stderr and for the archive's failures table.
+"""
+
+
+class ExtractError(Exception):
+    """A document gongkai cannot turn into a report record."""
+
+    kind = "error"
+
+    def __init__(self, reason: str):
+        super().__init__(" ".join(str(reason).split()))
+
+
+class NotAReport(ExtractError):
+    """Readable, but not an information-disclosure annual report."""
+
+    kind = "not_a_report"
+
+
+class Unreadable(ExtractError):
+    """Corrupt, truncated, encrypted, too large or of an unknown format."""
+
+    kind = "unreadable"

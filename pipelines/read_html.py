@@ -1,0 +1,169 @@
+"""HTML -> Document: real <table>s expanded into grids, the rest into lines of text."""
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from .document import Document, Row, decode_text
+from .errors import Unreadable
+from .numbers import norm
+
+_BLOCK = {
+    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section",
+    "article", "ul", "ol", "dd", "dt", "dl", "blockquote", "pre", "hr", "center", "form",
+    "header", "footer", "td", "th", "caption", "title",
+}
+_DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head")
+_MAX_SPAN = 60
+
+
+def cell_text(el) -> str:
+    """The text of a table cell: every span's text joined, <br> and line breaks as spaces,
+    whitespace next to CJK removed (Word-pasted labels break anywhere)."""
+    parts = []
+    for node in el.iter():
+        if node.tag == "br":
+            parts.append(" ")
+        if node.text and node.tag not in _DROP and not isinstance(node, etree._Comment):
+            parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return norm("".join(parts))
+
+
+def _span(el, name: str) -> int:
+    try:
+        return max(1, min(_MAX_SPAN, int(re.sub(r"\D", "", el.get(name, "1")) or 1)))
+    except ValueError:
+        return 1
+
+
+def table_grid(table) -> list[list[tuple[str, int] | None]]:
+    """Expand rowspan/colspan: grid[r][c] = (text, origin id of the source cell)."""
+    rows = [tr for tr in table.iter("tr") if _own_table(tr) is table]
+    grid: list[list[tuple[str, int] | None]] = []
+    pending: dict[tuple[int, int], tuple[str, int]] = {}
+    origin = 0
+    for r, tr in enumerate(rows):
+        line: list[tuple[str, int] | None] = []
+        c = 0
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag not in ("td", "th"):
+                continue
+            while (r, c) in pending:
+                line.append(pending.pop((r, c)))
+                c += 1
+            text = cell_text(td)
+            rs, cs = _span(td, "rowspan"), _span(td, "colspan")
+            origin += 1
+            for dc in range(cs):
+                line.append((text, origin))
+                for dr in range(1, rs):
+                    pending[(r + dr, c + dc)] = (text, origin)
+            c += cs
+        while (r, c) in pending:
+            line.append(pending.pop((r, c)))
+            c += 1
+        grid.append(line)
+    return grid
+
+
+def _own_table(el):
+    for anc in el.iterancestors("table"):
+        return anc
+    return None
+
+
+def grid_rows(grid, table_index: int) -> list[Row]:
+    out = []
+    for line in grid:
+        seen, cells = set(), []
+        for item in line:
+            if item is None or item[1] in seen:
+                continue
+            seen.add(item[1])
+            cells.append(item[0])
+        if cells:
+            out.append(Row(cells, in_table=True, table=table_index))
+    return out
+
+
+def _is_layout_table(table) -> bool:
+    return any(True for _ in table.iterdescendants("table"))
+
+
+def _title_candidates(root) -> list[str]:
+    out = []
+    for name in ("ArticleTitle", "articletitle", "title", "Title", "og:title"):
+        for m in root.xpath(f'//meta[@name="{name}" or @property="{name}"]/@content'):
+            out.append(m)
+    for h in root.xpath("//h1|//h2|//*[contains(@class,'title')]"):
+        t = h.text_content()
+        if t and len(t.strip()) < 120:
+            out.append(t)
+    for t in root.xpath("//title/text()"):
+        out.append(t)
+        out.extend(re.split(r"[_|｜\-—]+", t)[:1])
+    return [norm(t) for t in out if t and t.strip()]
+
+
+def read_html(data: bytes, declared_charset: str | None = None) -> Document:
+    text = decode_text(data, declared_charset)
+    try:
+        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True))
+    except (etree.ParserError, ValueError) as e:
+        raise Unreadable(f"HTML could not be parsed: {e}")
+    titles = _title_candidates(root)
+    for bad in root.xpath("|".join(f"//{t}" for t in _DROP)):
+        if bad.getparent() is not None:
+            bad.drop_tree()
+    # Data tables are the innermost ones; outer tables are page layout.
+    tables = [t for t in root.iter("table") if not _is_layout_table(t)]
+    table_rows: dict[int, list[Row]] = {}
+    for i, t in enumerate(tables):
+        table_rows[i] = grid_rows(table_grid(t), i)
+        marker = etree.Element("p")
+        marker.text = f"⟦TABLE{i}⟧"
+        marker.tail = t.tail
+        t.getparent().replace(t, marker)
+    body = root.find("body")
+    lines = _block_lines(body if body is not None else root)
+    rows: list[Row] = []
+    texts: list[str] = []
+    for line in lines:
+        m = re.fullmatch(r"⟦TABLE(\d+)⟧", line)
+        if m:
+            for row in table_rows[int(m.group(1))]:
+                rows.append(row)
+                texts.append(" ".join(c for c in row.cells if c))
+        else:
+            rows.append(Row(line.split(" ") if line else []))
+            texts.append(line)
+    return Document("html", rows, "\n".join(t for t in texts if t), titles)
+
+
+def _block_lines(el) -> list[str]:
+    parts: list[str] = []
+
+    def walk(node):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in _BLOCK:
+            parts.append("\n")
+        if node.text and tag not in _DROP:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+        if tag in _BLOCK:
+            parts.append("\n")
+        if node.tail:
+            parts.append(node.tail)
+
+    walk(el)
+    out = []
+    for line in "".join(parts).split("\n"):
+        line = norm(line)
+        if line:
+            out.append(line)
+    return out

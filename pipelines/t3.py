@@ -1,0 +1,140 @@
+"""表三 收到和处理政府信息公开申请情况: 26–28 rows by label, seven applicant columns, and its checks.
+
+Rows are matched by their own label (the innermost label cell), with the parent labels
+(三、本年度办理结果, （三）不予公开 …) as context. （六）其他处理 printed as one row gives the
+``t3.other.*`` keys; printed as three sub-rows it gives ``other_no_correction``/``other_unpaid_fee``/
+``other_misc`` — keys follow the rows actually printed.
+"""
+from __future__ import annotations
+
+import re
+
+from .cells import T3_COLUMNS
+from .layout import LRow
+from .tableparse import TableResult, fit, check
+
+ROWS = [  # own label (or the whole label) -> row key; the first match wins
+    ("new", re.compile(r"本年新收")),
+    ("carried_over", re.compile(r"上年结转")),
+    ("carried_forward", re.compile(r"结转下年")),
+    ("partial", re.compile(r"部分公开")),
+    ("granted", re.compile(r"予以公开")),
+    ("denied_state_secret", re.compile(r"国家秘密")),
+    ("denied_prohibited", re.compile(r"禁止公开|法律行政|行政法规")),
+    ("denied_safety_stability", re.compile(r"三安全|一稳定|危及")),
+    ("denied_third_party", re.compile(r"第三方")),
+    ("denied_internal", re.compile(r"内部事务")),
+    ("denied_process", re.compile(r"过程性")),
+    ("denied_enforcement", re.compile(r"执法案卷")),
+    ("denied_inquiry", re.compile(r"行政查询")),
+    ("unable_not_held", re.compile(r"不掌握")),
+    ("unable_needs_creation", re.compile(r"另行制作|没有现成")),
+    ("unable_unclear", re.compile(r"仍不明确|补正后")),
+    ("rejected_petition", re.compile(r"信访|举报|投诉")),
+    ("rejected_duplicate", re.compile(r"重复申请")),
+    ("rejected_publication", re.compile(r"公开出版物|出版物")),
+    ("rejected_excessive", re.compile(r"大量反复|反复申请")),
+    ("rejected_confirmation", re.compile(r"确认或重新出具|重新出具|要求行政机关确认")),
+    ("other_no_correction", re.compile(r"不补正")),
+    ("other_unpaid_fee", re.compile(r"缴纳费用|收费通知")),
+    ("total", re.compile(r"总计|合计")),
+]
+_OTHER_GROUP = re.compile(r"其他处理")
+_GROUPS = re.compile(r"（([三四五六])）(不予公开|无法提供|不予处理|其他处理)")
+_MISC = re.compile(r"^(\d+[.、．]?|[（(]?\d+[)）])?其他(情形)?$")
+
+RESULT_ROWS_2019 = [
+    "granted", "partial", "denied_state_secret", "denied_prohibited", "denied_safety_stability",
+    "denied_third_party", "denied_internal", "denied_process", "denied_enforcement", "denied_inquiry",
+    "unable_not_held", "unable_needs_creation", "unable_unclear", "rejected_petition",
+    "rejected_duplicate", "rejected_publication", "rejected_excessive", "rejected_confirmation",
+]
+OTHER_SPLIT = ["other_no_correction", "other_unpaid_fee", "other_misc"]
+
+
+def row_key(row: LRow, group: str | None) -> str | None:
+    own, whole = row.own_label, row.label
+    if not whole:
+        return None
+    if _MISC.match(own) and (group == "六" or _OTHER_GROUP.search(whole)):
+        return "other_misc"
+    for key, rx in ROWS:
+        if rx.search(own):
+            return key
+    if _OTHER_GROUP.search(own):
+        return "other"
+    for key, rx in ROWS:
+        if rx.search(whole):
+            return key
+    if _OTHER_GROUP.search(whole):
+        return "other"
+    return None
+
+
+def parse(rows: list[LRow]) -> TableResult:
+    res = TableResult()
+    group: str | None = None
+    for row in rows:
+        for m in _GROUPS.finditer(row.label):
+            group = m.group(1)
+        if not row.values:
+            continue
+        key = row_key(row, group)
+        if key is None:
+            continue
+        if key in OTHER_SPLIT:
+            res.vote("2021")
+        elif key == "other":
+            res.vote("2019")
+        values = list(row.values)
+        if len(values) == 1 and values[0].glued:
+            for col in T3_COLUMNS:
+                res.cells.setdefault(f"t3.{key}.{col}", None)
+                res.glued[f"t3.{key}.{col}"] = values[0].raw
+            continue
+        values = fit(values, len(T3_COLUMNS))
+        if len(values) != len(T3_COLUMNS):
+            res.notes.append(f"表三 {row.label}: {len(values)} values for {len(T3_COLUMNS)} columns; not read")
+            continue
+        for col, v in zip(T3_COLUMNS, values):
+            res.put(f"t3.{key}.{col}", v)
+    return res
+
+
+def checks(cells: dict, clean: set[str]) -> list[dict]:
+    """The spec's 表三 arithmetic. ``clean`` holds the keys read from delimited cells (a failed check
+    among clean cells is the report's own inconsistency; otherwise it may be our misreading)."""
+    out = []
+    rows = sorted({k.split(".")[1] for k in cells if k.startswith("t3.")},
+                  key=lambda r: [k for k, _ in ROWS].index(r) if r in [k for k, _ in ROWS] else 99)
+    for r in rows:
+        parts = {f"t3.{r}.{c}": None for c in T3_COLUMNS[:-1]}
+        out.append(_check(f"t3.row.{r}", parts, f"t3.{r}.total", cells, clean))
+    result_rows = RESULT_ROWS_2019 + (OTHER_SPLIT if any(k.startswith("t3.other_") for k in cells) else ["other"])
+    for c in T3_COLUMNS:
+        parts = {f"t3.{r}.{c}": None for r in result_rows}
+        out.append(_check(f"t3.column.{c}", parts, f"t3.total.{c}", cells, clean))
+    for c in T3_COLUMNS:
+        keys = [f"t3.new.{c}", f"t3.carried_over.{c}", f"t3.total.{c}", f"t3.carried_forward.{c}"]
+        if not all(k in cells for k in keys):
+            continue
+        a = (cells[keys[0]] or 0) + (cells[keys[1]] or 0)
+        b = (cells[keys[2]] or 0) + (cells[keys[3]] or 0)
+        ok = abs(a - b) < 1e-6
+        out.append({
+            "rule": f"t3.balance.{c}", "ok": ok, "expected": a, "found": b,
+            "detail": f"{_n(cells[keys[0]])}+{_n(cells[keys[1]])} = {_n(cells[keys[2]])}+{_n(cells[keys[3]])}"
+                      + ("" if ok else f" ({_n(a)} ≠ {_n(b)})"),
+            "verdict": None if ok else ("source" if set(keys) <= clean else "misread"),
+        })
+    return [c for c in out if c]
+
+
+def _check(rule, parts, total, cells, clean):
+    return check(rule, parts, total, cells, raw_ok={*parts, total} & set(cells) <= clean)
+
+
+def _n(v):
+    if v is None:
+        return "∅"
+    return str(int(v)) if float(v).is_integer() else str(v)
