@@ -12,9 +12,6 @@ from dataclasses import dataclass, field
 from .document import Document, Row
 from .numbers import parse_value, squash
 
-_GLUED_TAIL = re.compile(r"^(.*?[^\d.\s])(\d[\d.]*)$")
-
-
 @dataclass
 class Value:
     raw: str
@@ -40,26 +37,36 @@ class LRow:
 
 
 def label_row(row: Row) -> LRow:
+    """A table row: the label cells, then the value cells after the last label."""
     cells = row.cells
     last_label = -1
     for i, c in enumerate(cells):
         if not parse_value(c)[0]:
             last_label = i
     labels = [c for c in cells[: last_label + 1] if c and not parse_value(c)[0]]
-    values = []
-    for c in cells[last_label + 1:]:
-        ok, v = parse_value(c)
-        values.append(Value(c, v))
-    if not row.in_table:
-        # Flattened text: blanks do not exist as tokens; drop empties from splitting.
-        values = [v for v in values if v.raw.strip()]
-    if not values and labels:
-        # A label with digits glued to its end: 行政许可2293, 一、本年新收…数量713000074
-        m = _GLUED_TAIL.match(labels[-1])
-        if m and re.search(r"[\u4e00-\u9fff）]", m.group(1)):
-            labels = labels[:-1] + [m.group(1)]
-            values = [Value(m.group(2), None, glued=True)]
+    values = [Value(c, parse_value(c)[1]) for c in cells[last_label + 1:]]
     return LRow(labels, values, row.in_table, row.table, [c for c in cells if c and c.strip()])
+
+
+def segments(row: Row) -> list[LRow]:
+    """A line of text cut into label-then-values segments. A line may hold several table rows
+    when a crawler flattened the table (``行政处罚1282行政强制42``); blanks have no token there."""
+    out: list[LRow] = []
+    labels: list[str] = []
+    values: list[Value] = []
+    for c in row.cells:
+        ok, v = parse_value(c)
+        if ok and c.strip():
+            values.append(Value(c, v))
+            continue
+        if not ok:
+            if values:
+                out.append(LRow(labels, values, False, None, labels + [v.raw for v in values]))
+                labels, values = [], []
+            labels.append(c)
+    if labels or values:
+        out.append(LRow(labels, values, False, None, labels + [v.raw for v in values]))
+    return out
 
 
 SECTION_MARKERS = [
@@ -68,6 +75,21 @@ SECTION_MARKERS = [
     ("t4", re.compile(r"政府信息公开行政复议[、,，]?行政诉讼情况|行政复议[、,，]行政诉讼情况")),
     ("end", re.compile(r"^[五六七]、.{0,4}(存在的主要问题|其他需要报告|政府信息公开工作存在)")),
 ]
+
+
+def _marker(text: str, in_table: bool, current: str | None) -> str | None:
+    head = squash(text)[:60]
+    for name, rx in SECTION_MARKERS:
+        if rx.search(head):
+            return name
+    # Tables whose heading is missing or was not recognised announce themselves.
+    if "第二十条第" in head and current != "t2":
+        return "t2"
+    if "本年新收" in head and current != "t3":
+        return "t3"
+    if in_table and "行政复议" in head and "行政诉讼" in head and current != "t4":
+        return "t4"
+    return None
 
 
 def sections(doc: Document) -> dict[str, list[LRow]]:
@@ -80,31 +102,24 @@ def sections(doc: Document) -> dict[str, list[LRow]]:
     out: dict[str, list[LRow]] = {"t2": [], "t3": [], "t4": []}
     current: str | None = None
     for row in doc.rows:
-        text = squash("".join(row.cells))
-        if not text:
+        if row.in_table:
+            lrows = [label_row(row)]
+            texts = ["".join(row.cells)]
+        elif has_tables:
+            lrows, texts = [], ["".join(row.cells)]
+        else:
+            lrows = segments(row)
+            texts = []
+        if not row.in_table and has_tables:
+            m = _marker(texts[0], False, current)
+            if m:
+                current = None if m == "end" else m
             continue
-        marker = None
-        if len(text) < 60 or not row.in_table:
-            for name, rx in SECTION_MARKERS:
-                if rx.search(text[:60]):
-                    marker = name
-                    break
-        if marker is None:
-            # Tables whose heading is missing or was not recognised announce themselves.
-            if "第二十条第" in text and current not in ("t2",):
-                marker = "t2"
-            elif "本年新收" in text and current != "t3":
-                marker = "t3"
-            elif row.in_table and "行政复议" in text and "行政诉讼" in text and current != "t4":
-                marker = "t4"
-        if marker:
-            current = None if marker == "end" else marker
-            # A heading that is also a table row (its own first row) is still parsed below.
-            if not row.in_table and marker != "end":
-                continue
-        if current is None:
-            continue
-        if has_tables and not row.in_table:
-            continue
-        out[current].append(label_row(row))
+        for i, lrow in enumerate(lrows):
+            for text in (texts if row.in_table else lrow.labels):
+                m = _marker(text, row.in_table, current)
+                if m:
+                    current = None if m == "end" else m
+            if current is not None and (lrow.labels or lrow.values):
+                out[current].append(lrow)
     return out

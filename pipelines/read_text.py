@@ -1,12 +1,32 @@
-"""Plain text and Markdown -> Document: one row per line, cells split on whitespace or pipes."""
+"""Plain text and Markdown -> Document: one row per line, cells split on whitespace or pipes.
+
+Text saved by other crawlers often lost the tables' cell separators (``规章000行政规范性文件693665``):
+tokens are further cut where digits meet words, and a sub-item number that a digit run swallowed
+(``00000002.其他法律…``) is given back to its label. Which digits form which cells is decided later,
+by the tables' arithmetic (pipelines.glued).
+"""
 from __future__ import annotations
 
 import re
 
 from .document import Document, Row, decode_text
-from .numbers import norm
+from .numbers import norm, parse_value
 
 _PIPE_RULE = re.compile(r"^\|?\s*:?-{2,}")
+_ITEM_NO = re.compile(r"(\d[.、．])(?=[\u4e00-\u9fff“])")
+_PIECES = re.compile(r"\d[.、．](?=[^\d])[^\d]+|[^\d]+|\d+(?:\.\d+)?(?:万元|元)?")
+
+
+def tokens(cell: str) -> list[str]:
+    """A whitespace-free cell cut where digits meet words: 规章000 -> 规章, 000."""
+    cell = _ITEM_NO.sub(r" \1", cell)
+    out = []
+    for part in cell.split():
+        if re.search(r"\d", part) and not parse_value(part)[0]:
+            out.extend(m.group(0) for m in _PIECES.finditer(part))
+        else:
+            out.append(part)
+    return out
 
 
 def read_text(data: bytes) -> Document:
@@ -21,13 +41,12 @@ def read_text(data: bytes) -> Document:
             if _PIPE_RULE.match(line):
                 continue
             cells = [norm(c) for c in line.strip("|").split("|")]
-            rows.append(Row(cells, in_table=False))
+            rows.append(Row(cells, in_table=True))
             lines.append(" ".join(c for c in cells if c))
             continue
-        if "\t" in line:
-            cells = [norm(c) for c in line.split("\t")]
-        else:
-            cells = [norm(c) for c in re.split(r"\s+", line)]
+        cells = []
+        for c in re.split(r"\t|\s+", line):
+            cells.extend(tokens(norm(c)))
         rows.append(Row([c for c in cells if c]))
         lines.append(norm(line))
     return Document("text", rows, "\n".join(lines), [])

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from .layout import LRow
+from .glued import splits
+from .layout import LRow, Value
 from .tableparse import TableResult, fit
 
 ITEMS = [  # row label -> key part; the first that matches wins
@@ -38,58 +39,53 @@ COLUMNS = [  # header text -> (column key part, template it belongs to, or None 
 ]
 
 
-def header_columns(row: LRow) -> list[tuple[str, str | None]] | None:
-    """The value columns a header row names, in order; None if it is not a header row."""
-    if row.values and any(v.value is not None for v in row.values):
-        return None
-    cols = []
-    for word in row.words:
-        w = re.sub(r"\s+", "", word)
-        for rx, col, template in COLUMNS:
-            if rx.search(w):
-                cols.append((col, template))
-                break
-    return cols or None
+def header_columns(text: str) -> tuple[list[tuple[str, str | None]], int]:
+    """The value columns a header names, in order, and where the last of them ends in the text
+    (a flattened table glues the header to the first row's label: …现行有效件数规章000)."""
+    found = []
+    for rx, col, template in COLUMNS:
+        for m in rx.finditer(text):
+            if not any(m.start() < e and s < m.end() for s, e, *_ in found):
+                found.append((m.start(), m.end(), col, template))
+    found.sort()
+    return [(col, t) for _, _, col, t in found], max((e for _, e, *_ in found), default=0)
 
 
 def parse(rows: list[LRow]) -> TableResult:
     res = TableResult()
     columns: list[tuple[str, str | None]] = []
     for row in rows:
-        cols = header_columns(row)
+        text = "".join(re.sub(r"\s+", "", w) for w in row.labels)
+        cols, end = header_columns(text)
         if cols:
             columns = cols
             for _, template in cols:
                 if template:
                     res.vote(template)
+            text = text[end:]
+        if not row.values or not text or not columns:
             continue
-        if not row.values or not row.labels:
+        item = next((name for name, rx in ITEMS if rx.search(text)), None)
+        if item is None:
             continue
-        item = next((name for name, rx in ITEMS if rx.search(row.label)), None)
-        if item is None or not columns:
+        values = fit(row.values, len(columns))
+        if len(values) == len(columns):
+            for (col, _), v in zip(columns, values):
+                res.put(f"t2.{item}.{col}", v)
             continue
-        values = list(row.values)
-        if len(values) == 1 and values[0].glued:
-            if len(columns) == 1:
-                values[0].glued = False
-                values[0].value = _number(values[0].raw)
-            else:
-                for col, _ in columns:
-                    key = f"t2.{item}.{col}"
-                    res.cells.setdefault(key, None)
-                    res.glued[key] = values[0].raw
-                res.notes.append(f"表二 {row.label}: digits {values[0].raw!r} lost their cell separators "
-                                 f"and 表二 has no arithmetic to split them into {len(columns)} cells")
+        if not row.in_table and all(re.fullmatch(r"\d+", v.raw) for v in values):
+            # Digits that lost their separators: only an unambiguous cut is read (e.g. 000).
+            cuts = list(splits([v.raw for v in values], len(columns)))
+            keys = [f"t2.{item}.{col}" for col, _ in columns]
+            if len(cuts) == 1:
+                for key, n, v in zip(keys, cuts[0], values * len(columns)):
+                    res.put(key, Value(str(n), n))
                 continue
-        values = fit(values, len(columns))
-        if len(values) != len(columns):
-            res.notes.append(f"表二 {row.label}: {len(values)} values under {len(columns)} columns; not read")
+            for key in keys:
+                res.cells.setdefault(key, None)
+                res.glued[key] = " ".join(v.raw for v in values)
+            res.notes.append(f"表二 {text}: digits {' '.join(v.raw for v in values)!r} lost their cell separators; "
+                             f"{len(cuts)} cuts into {len(columns)} cells and 表二 has no arithmetic to choose: left blank")
             continue
-        for (col, _), v in zip(columns, values):
-            key = f"t2.{'fees' if item == 'fees' else item}.{col}"
-            res.put(key, v)
+        res.notes.append(f"表二 {text}: {len(values)} values under {len(columns)} columns; not read")
     return res
-
-
-def _number(raw: str):
-    return float(raw) if "." in raw else int(raw)

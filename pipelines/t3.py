@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .cells import T3_COLUMNS
+from .glued import row_splits, table_solutions
 from .layout import LRow
 from .tableparse import TableResult, fit, check
 
@@ -74,6 +75,7 @@ def row_key(row: LRow, group: str | None) -> str | None:
 def parse(rows: list[LRow]) -> TableResult:
     res = TableResult()
     group: str | None = None
+    glued: dict[str, list[str]] = {}
     for row in rows:
         for m in _GROUPS.finditer(row.label):
             group = m.group(1)
@@ -86,19 +88,57 @@ def parse(rows: list[LRow]) -> TableResult:
             res.vote("2021")
         elif key == "other":
             res.vote("2019")
-        values = list(row.values)
-        if len(values) == 1 and values[0].glued:
-            for col in T3_COLUMNS:
-                res.cells.setdefault(f"t3.{key}.{col}", None)
-                res.glued[f"t3.{key}.{col}"] = values[0].raw
-            continue
-        values = fit(values, len(T3_COLUMNS))
-        if len(values) != len(T3_COLUMNS):
+        values = fit(row.values, len(T3_COLUMNS))
+        if len(values) == len(T3_COLUMNS):
+            for col, v in zip(T3_COLUMNS, values):
+                res.put(f"t3.{key}.{col}", v)
+        elif not row.in_table and all(re.fullmatch(r"\d+", v.raw) for v in values):
+            glued.setdefault(key, [v.raw for v in values])
+        else:
             res.notes.append(f"表三 {row.label}: {len(values)} values for {len(T3_COLUMNS)} columns; not read")
-            continue
-        for col, v in zip(T3_COLUMNS, values):
-            res.put(f"t3.{key}.{col}", v)
+    if glued:
+        _split_glued(res, glued)
     return res
+
+
+def _split_glued(res: TableResult, glued: dict[str, list[str]]) -> None:
+    """Rows whose digits lost their separators: cut each so its six applicant cells add up to 总计,
+    then keep the cuts that let the whole table add up. A cell is kept only where every surviving
+    table solution agrees on it; the rest stay null, with the reason in the notes."""
+    candidates: dict[str, list[list[int]]] = {}
+    for key, tokens in glued.items():
+        candidates[key] = row_splits(tokens, len(T3_COLUMNS))
+    for key in {k.split(".")[1] for k in res.cells if k.startswith("t3.")} - set(glued):
+        row = [res.cells.get(f"t3.{key}.{c}") for c in T3_COLUMNS]
+        candidates[key] = [[int(v or 0) for v in row]]
+    result_rows = RESULT_ROWS_2019 + (OTHER_SPLIT if any(k in candidates for k in OTHER_SPLIT) else ["other"])
+    dead = [k for k, c in candidates.items() if not c]
+    solutions = [] if dead else table_solutions(candidates, len(T3_COLUMNS), result_rows)
+    for key, tokens in glued.items():
+        run = " ".join(tokens)
+        if dead and key in dead:
+            reason = "no cut adds up to its 总计"
+            readings = []
+        elif solutions:
+            readings = [sol[key] for sol in solutions]
+            reason = f"{len(solutions)} table solutions"
+        else:
+            readings = candidates[key]
+            reason = "the table's sums do not hold for any combination of row cuts"
+        for i, col in enumerate(T3_COLUMNS):
+            k = f"t3.{key}.{col}"
+            vals = {r[i] for r in readings}
+            if len(vals) == 1 and (solutions or len(readings) == 1):
+                v = vals.pop()
+                res.cells[k] = v
+                res.raw[k] = str(v)
+                res.glued[k] = run
+            else:
+                res.cells[k] = None
+                res.glued[k] = run
+        if not (solutions and len({tuple(r) for r in readings}) == 1) and not (len(readings) == 1):
+            res.notes.append(f"表三 {key}: digits {run!r} lost their separators and cannot be cut unambiguously "
+                             f"({reason}); undetermined cells left blank")
 
 
 def checks(cells: dict, clean: set[str]) -> list[dict]:

@@ -7,6 +7,9 @@ order; a data row split over several lines (PDF pages, flattened text) is joined
 from __future__ import annotations
 
 from .cells import T4_COLUMNS, T4_GROUPS
+import re
+
+from .glued import group_splits
 from .layout import LRow
 from .tableparse import TableResult, check, fit
 
@@ -17,29 +20,35 @@ def parse(rows: list[LRow]) -> TableResult:
     res = TableResult()
     values = []
     for row in rows:
-        if not row.values:
+        if not row.values or all(v.value is None for v in row.values):
             continue
-        if row.labels and any(w in row.label for w in ("结果维持", "结果纠正", "尚未审结")):
-            continue  # a header row that happens to end in blank cells
         values.extend(row.values)
-        if len(values) >= N and not values[0].glued:
+        if len(values) >= N and row.in_table:
             break
-    if len(values) == 1 and values[0].glued:
-        for g in T4_GROUPS:
-            for c in T4_COLUMNS:
-                res.cells.setdefault(f"t4.{g}.{c}", None)
-                res.glued[f"t4.{g}.{c}"] = values[0].raw
-        return res
-    values = fit(values, N)
     if not values:
         return res
-    if len(values) != N:
-        res.notes.append(f"表四: {len(values)} values for {N} cells; not read")
+    values = fit(values, N)
+    if len(values) == N:
+        it = iter(values)
+        for g in T4_GROUPS:
+            for c in T4_COLUMNS:
+                res.put(f"t4.{g}.{c}", next(it))
         return res
-    it = iter(values)
-    for g in T4_GROUPS:
-        for c in T4_COLUMNS:
-            res.put(f"t4.{g}.{c}", next(it))
+    if all(re.fullmatch(r"\d+", v.raw) for v in values) and len(values) < N:
+        run = " ".join(v.raw for v in values)
+        readings = group_splits([v.raw for v in values], len(T4_GROUPS), len(T4_COLUMNS))
+        keys = [f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS]
+        for i, k in enumerate(keys):
+            vals = {r[i] for r in readings}
+            res.cells[k] = vals.pop() if len(vals) == 1 else None
+            if res.cells[k] is not None:
+                res.raw[k] = str(res.cells[k])
+            res.glued[k] = run
+        if len(readings) != 1:
+            res.notes.append(f"表四: digits {run!r} lost their separators; {len(readings)} cuts satisfy the group "
+                             "sums; undetermined cells left blank")
+        return res
+    res.notes.append(f"表四: {len(values)} values for {N} cells; not read")
     return res
 
 
