@@ -34,6 +34,9 @@ def read_document(data: bytes, filename: str | None = None) -> Document:
     if fmt == "docx":
         from .read_docx import read_docx
         return read_docx(data)
+    if fmt == "doc":
+        from .read_doc import read_doc
+        return read_doc(data, ".wps" if (filename or "").lower().endswith(".wps") else ".doc")
     if fmt == "text":
         from .read_text import read_text
         return read_text(data)
