@@ -9,8 +9,13 @@ class ExtractError(Exception):
 
     kind = "error"
 
+    MAX_LEN = 200
+
     def __init__(self, reason: str):
-        super().__init__(" ".join(str(reason).split()))
+        reason = " ".join(str(reason).split())
+        if len(reason) > self.MAX_LEN:
+            reason = reason[: self.MAX_LEN - 1] + "…"
+        super().__init__(reason)
 
 
 class NotAReport(ExtractError):

@@ -20,6 +20,10 @@ _ABOUT = re.compile(r"关于|做好|开展|报送|编制")
 _ABOUT_TAIL = re.compile(r"(编制|报送|填报|审核|的通知|工作的|有关|发布工作|统计)")
 
 
+# What may follow a title on the same line: a crawler's page chrome, a date, a source.
+_AFTER_TITLE = re.compile(r"\s*(（[^）]{0,12}）)?\s*(来源|发布|时间|日期|作者|浏览|字号|\d{4}[-年.]|【|\[)")
+
+
 def cn_year(s: str) -> int:
     return int("".join(_CN_DIGITS.get(ch, ch) for ch in s))
 
@@ -49,6 +53,10 @@ def find_title(candidates: list[str], lines: list[str]) -> tuple[str | None, int
             issuer = _ISSUER_TRIM.sub("", m.group("issuer") or "")
             if _ABOUT.search(issuer) or _ABOUT_TAIL.match(t, m.end()):
                 continue  # 「关于做好2019年政府信息公开工作年度报告编制工作的通知」 is about a report
+            if t[m.start() - 1:m.start()] == "《" or t[m.end():m.end() + 1] == "》" or "《" in m.group(0):
+                continue  # cited: 「《…年度报告》解读」, 「近日，《…》发布」
+            if not is_candidate and len(t) - m.end() > 12 and not _AFTER_TITLE.match(t, m.end()):
+                continue  # inside a sentence of the body, not a title line
             score = (bool(issuer), is_candidate, not joined, -i)
             if best is None or score > best[0]:
                 best = (score, m, issuer)

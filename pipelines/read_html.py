@@ -145,22 +145,24 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
 
 
 def _block_lines(el) -> list[str]:
+    """Text of the element, one line per block (iterative: hostile pages nest very deeply)."""
     parts: list[str] = []
-
-    def walk(node):
+    stack: list[tuple[object, bool]] = [(el, False)]
+    while stack:
+        node, closing = stack.pop()
         tag = node.tag if isinstance(node.tag, str) else ""
+        if closing:
+            if tag in _BLOCK:
+                parts.append("\n")
+            if node.tail and node is not el:
+                parts.append(node.tail)
+            continue
         if tag in _BLOCK:
             parts.append("\n")
-        if node.text and tag not in _DROP:
+        if node.text and tag not in _DROP and isinstance(node.tag, str):
             parts.append(node.text)
-        for child in node:
-            walk(child)
-        if tag in _BLOCK:
-            parts.append("\n")
-        if node.tail:
-            parts.append(node.tail)
-
-    walk(el)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
     out = []
     for line in "".join(parts).split("\n"):
         line = norm(line)
