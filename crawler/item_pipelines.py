@@ -1,0 +1,135 @@
+"""Scrapy *item pipeline* (not to be confused with our `pipelines/` package): every fetch the
+spider yields goes to the raw archive, and each portal's counts go to the crawl-run log."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
+
+from .items import Fetch, utc_now
+from .store import RawStore
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+#: Counters written per portal per run to DATA/raw/crawl-runs.jsonl.
+RUN_COUNTERS = (
+    "pages_fetched",   # list and detail pages received (stored or not modified)
+    "list_pages",
+    "detail_pages",
+    "reports_found",   # detail pages whose title or link text is an annual report's
+    "attachments",     # attachments received (stored or not modified)
+    "stored",          # fetches whose body was stored (list, detail, attachment)
+    "new_objects",     # of which bodies not in the archive before
+    "bytes",           # bytes of stored bodies
+    "not_modified",
+    "gone",
+    "errors",
+    "blocked",
+    "exceptions",      # spider callbacks that raised (bugs, or pages nothing could parse)
+)
+
+
+class RawArchivePipeline:
+    """Store each `Fetch` body once (content-addressed) and append its fetch-log line."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.store: RawStore | None = None
+        self.started_at: str | None = None
+        self.counts: dict[str, Counter] = {}
+        self._closing = None
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RawArchivePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.store = RawStore(spider.data_dir)
+        self.started_at = utc_now()
+        self.counts = {p.id: Counter() for p in spider.portals}
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Fetch):
+            return item
+        assert self.store is not None, "open_spider was not called"
+        counts = self.counts.setdefault(item.portal, Counter())
+        try:
+            self._archive(item, counts)
+        except OSError as e:
+            # A full disk or a read-only data dir: every further fetch would be lost. Stop.
+            logger.critical("cannot write the raw archive in %s: %s; closing the crawl", self.store.root, e)
+            if self._closing is None:
+                self._closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+                self._closing.addErrback(lambda f: logger.error("closing the crawl failed: %s", f.value))
+            raise
+        self._count(counts, item)
+        item.body = None  # the bytes are in the archive now; don't keep them in memory
+        return item
+
+    def _archive(self, item: Fetch, counts: Counter) -> str | None:
+        sha = None
+        if item.outcome == "stored" and item.body is not None:
+            sha = self.store.digest(item.body)
+            if sha not in self.store:
+                counts["new_objects"] += 1
+            self.store.put(item.body)
+            counts["stored"] += 1
+            counts["bytes"] += len(item.body)
+        self.store.log_fetch(item.log_entry(sha))
+        return sha
+
+    @staticmethod
+    def _count(counts: Counter, item: Fetch) -> None:
+        received = item.outcome in ("stored", "not_modified")
+        if item.outcome == "error":
+            counts["errors"] += 1
+        elif item.outcome in ("blocked", "gone", "not_modified"):
+            counts[item.outcome] += 1
+        if not received:
+            return
+        if item.role in ("list", "detail"):
+            counts["pages_fetched"] += 1
+            counts[f"{item.role}_pages"] += 1
+        if item.role == "detail" and item.is_report:
+            counts["reports_found"] += 1
+        if item.role == "attachment":
+            counts["attachments"] += 1
+
+    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        portal = response.meta.get("portal") if response is not None else None
+        if portal:
+            self.counts.setdefault(portal, Counter())["exceptions"] += 1
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.store is None:
+            return
+        finished_at = utc_now()
+        by_id = {p.id: p for p in spider.portals}
+        for portal_id, counts in self.counts.items():
+            portal = by_id.get(portal_id)
+            entry = {
+                "run_id": spider.run_id,
+                "portal": portal_id,
+                "name": portal.name if portal else None,
+                "urls": list(portal.urls) if portal else [],
+                "started_at": self.started_at,
+                "finished_at": finished_at,
+                "finish_reason": reason,
+                **{name: counts.get(name, 0) for name in RUN_COUNTERS},
+                "warnings": list(spider.portal_warnings.get(portal_id, [])),
+            }
+            self.store.log_run(entry)
+            logger.info("portal %s: %s", portal_id,
+                        ", ".join(f"{k}={entry[k]}" for k in RUN_COUNTERS if entry[k]))
