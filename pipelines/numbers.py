@@ -24,6 +24,16 @@ _WS_NEAR_CJK = re.compile(rf"(?<=[{_CJK}（）、“”《》，。：；])\s+|\
 BLANK_MARKERS = {"", "/", "／", "—", "——", "-", "－", "--", "无", "無", "\\", "——/", "空", "…"}
 
 
+def clean(text: str | None) -> str:
+    """Whitespace tidied as a reader sees it: no-break and ideographic spaces to spaces, runs
+    collapsed, and removed next to CJK (Word-pasted text breaks anywhere). Punctuation and
+    width are kept as printed (this is the text we publish)."""
+    if not text:
+        return ""
+    t = re.sub(r"\s+", " ", text.replace("\xa0", " ").replace("\u3000", " ")).strip()
+    return _WS_NEAR_CJK.sub("", t)
+
+
 def norm(text: str | None) -> str:
     """NFKC (full-width digits and brackets to half-width… then brackets back to Chinese style),
     traditional -> simplified for the tables' vocabulary, and whitespace removed next to CJK."""

@@ -6,7 +6,7 @@ import zipfile
 
 from .document import Document, Row
 from .errors import Unreadable
-from .numbers import norm
+from .numbers import clean
 
 MAX_UNZIPPED = 200 * 1024 * 1024
 
@@ -34,7 +34,7 @@ def read_docx(data: bytes) -> Document:
     for child in d.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            t = norm(Paragraph(child, d).text)
+            t = clean(Paragraph(child, d).text)
             if t:
                 rows.append(Row(t.split(" ")))
                 texts.append(t)
@@ -47,9 +47,9 @@ def read_docx(data: bytes) -> Document:
                     if id(c._tc) in seen:
                         continue
                     seen.add(id(c._tc))
-                    cells.append(norm(" ".join(p.text for p in c.paragraphs)))
+                    cells.append(clean(" ".join(p.text for p in c.paragraphs)))
                 rows.append(Row(cells, in_table=True, table=n_table))
                 texts.append(" ".join(c for c in cells if c))
             n_table += 1
     props = d.core_properties.title
-    return Document("docx", rows, "\n".join(texts), ([norm(props)] if props else []) + titles)
+    return Document("docx", rows, "\n".join(texts), ([clean(props)] if props else []) + titles)

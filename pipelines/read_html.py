@@ -8,7 +8,7 @@ from lxml import etree
 
 from .document import Document, Row, decode_text
 from .errors import Unreadable
-from .numbers import norm
+from .numbers import clean
 
 _BLOCK = {
     "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section",
@@ -30,7 +30,7 @@ def cell_text(el) -> str:
             parts.append(node.text)
         if node is not el and node.tail:
             parts.append(node.tail)
-    return norm("".join(parts))
+    return clean("".join(parts))
 
 
 def _span(el, name: str) -> int:
@@ -106,7 +106,7 @@ def _title_candidates(root) -> list[str]:
     for t in root.xpath("//title/text()"):
         out.append(t)
         out.extend(re.split(r"[_|｜\-—]+", t)[:1])
-    return [norm(t) for t in out if t and t.strip()]
+    return [clean(t) for t in out if t and t.strip()]
 
 
 def read_html(data: bytes, declared_charset: str | None = None) -> Document:
@@ -165,7 +165,7 @@ def _block_lines(el) -> list[str]:
         stack.extend((child, False) for child in reversed(node))
     out = []
     for line in "".join(parts).split("\n"):
-        line = norm(line)
+        line = clean(line)
         if line:
             out.append(line)
     return out

@@ -10,7 +10,7 @@ import re
 
 from .document import Document, Row
 from .errors import Unreadable
-from .numbers import norm
+from .numbers import clean
 
 MAX_PAGES = 200
 _PAGE_NO = re.compile(r"^[-—－\s]*\d{1,3}[-—－\s]*$|^第\d+页(共\d+页)?$")
@@ -54,13 +54,13 @@ def read_pdf(data: bytes) -> Document:
             items.sort(key=lambda it: (it[0], it[1] == "line"))
             for _, kind, obj in items:
                 if kind == "line":
-                    t = norm(obj)
+                    t = clean(obj)
                     if t and not _PAGE_NO.match(t):
                         rows.append(Row(t.split(" ")))
                         texts.append(t)
                     continue
                 for raw_row in obj.extract():
-                    cells = [norm(c) for c in raw_row if c is not None]
+                    cells = [clean(c) for c in raw_row if c is not None]
                     if any(cells):
                         rows.append(Row(cells, in_table=True, table=n_table))
                         texts.append(" ".join(c for c in cells if c))
@@ -68,5 +68,5 @@ def read_pdf(data: bytes) -> Document:
     titles = []
     meta_title = (pdf.metadata or {}).get("Title") if hasattr(pdf, "metadata") else None
     if isinstance(meta_title, str) and meta_title.strip():
-        titles.append(norm(meta_title))
+        titles.append(clean(meta_title))
     return Document("pdf", rows, "\n".join(texts), titles)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .document import Document, Row, decode_text
-from .numbers import norm, parse_value
+from .numbers import clean, parse_value
 
 _PIPE_RULE = re.compile(r"^\|?\s*:?-{2,}")
 _ITEM_NO = re.compile(r"(\d[.、．])(?=[\u4e00-\u9fff“])")
@@ -40,13 +40,13 @@ def read_text(data: bytes) -> Document:
         if line.startswith("|") and line.count("|") >= 2:
             if _PIPE_RULE.match(line):
                 continue
-            cells = [norm(c) for c in line.strip("|").split("|")]
+            cells = [clean(c) for c in line.strip("|").split("|")]
             rows.append(Row(cells, in_table=True))
             lines.append(" ".join(c for c in cells if c))
             continue
         cells = []
         for c in re.split(r"\t|\s+", line):
-            cells.extend(tokens(norm(c)))
+            cells.extend(tokens(clean(c)))
         rows.append(Row([c for c in cells if c]))
-        lines.append(norm(line))
+        lines.append(clean(line))
     return Document("text", rows, "\n".join(lines), [])

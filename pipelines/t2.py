@@ -9,6 +9,7 @@ import re
 
 from .glued import splits
 from .layout import LRow, Value
+from .numbers import squash
 from .tableparse import TableResult, fit
 
 ITEMS = [  # row label -> key part; the first that matches wins
@@ -55,7 +56,7 @@ def parse(rows: list[LRow]) -> TableResult:
     res = TableResult()
     columns: list[tuple[str, str | None]] = []
     for row in rows:
-        text = "".join(re.sub(r"\s+", "", w) for w in row.labels)
+        text = squash("".join(row.labels))
         cols, end = header_columns(text)
         if cols:
             columns = cols
