@@ -5,6 +5,8 @@ one patient reader. Use with `Settings().setmodule("gongkai.crawler.settings")` 
 `crawler/run.py` does) or `SCRAPY_SETTINGS_MODULE=gongkai.crawler.settings scrapy crawl portal
 -a portals=portals.yaml -a data=DATA`.
 """
+import os
+
 from gongkai import __version__
 
 BOT_NAME = "gongkai"
@@ -12,10 +14,11 @@ SPIDER_MODULES = ["gongkai.crawler.spiders"]
 NEWSPIDER_MODULE = "gongkai.crawler.spiders"
 ADDONS: dict = {}
 
-# Who we are, and where to read about it.
+# Who we are, and how a webmaster reaches the operator: set GONGKAI_CONTACT (a URL or an e-mail
+# address) for real crawls; it is named in every request.
+CONTACT = os.environ.get("GONGKAI_CONTACT", "operator contact not configured: set GONGKAI_CONTACT")
 USER_AGENT = (
-    f"gongkai/{__version__} (archive of government information-disclosure annual reports; "
-    "+https://github.com/gongkai-archive/gongkai)"
+    f"gongkai/{__version__} (archive of government information-disclosure annual reports; +{CONTACT})"
 )
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
