@@ -1,0 +1,507 @@
+"""Load records into the archive database: the one writer.
+
+``load()`` takes plain dicts (report records, fetch-log lines, portal entries, failures, the
+cell-key dictionary), migrates the database and writes everything in one transaction with
+batched sqlite-utils inserts. Loading the same data again changes nothing; a report loaded
+again (re-extracted) replaces the old one wholesale: its cells, checks and search entry go
+first. The latest word on a document wins: loading a report for it clears its failure, and
+loading a failure for it deletes its report.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import search
+from .schema import migrate
+
+#: Headline figures of ``reports``: column -> the cell keys (pattern) whose values add up to it.
+HEADLINE_FIGURES: dict[str, str] = {
+    "applications_new": r"t3\.new\.total",
+    "carried_over": r"t3\.carried_over\.total",
+    "granted": r"t3\.granted\.total",
+    "partial": r"t3\.partial\.total",
+    "denied": r"t3\.denied_[a-z_]+\.total",
+    "unable": r"t3\.unable_[a-z_]+\.total",
+    "rejected": r"t3\.rejected_[a-z_]+\.total",
+    "other_handled": r"t3\.other(?:_[a-z_]+)?\.total",
+    "total_handled": r"t3\.total\.total",
+    "carried_forward": r"t3\.carried_forward\.total",
+    "review_total": r"t4\.review\.total",
+    "suits_total": r"t4\.suit_(?:direct|after_review)\.total",
+    "fees_amount": r"t2\.fees\.amount",
+}
+_HEADLINE_PATTERNS = {column: re.compile(pattern) for column, pattern in HEADLINE_FIGURES.items()}
+
+_CELL_LABEL_COLUMNS = ("table_zh", "row_zh", "col_zh", "unit")
+
+#: Part of every report's ``record_digest``: bump it when the rows derived from a record change
+#: (columns, headline figures), so that reports loaded before are rewritten, not skipped.
+LOADER_VERSION = "1"
+
+#: Page cache of the loading connection: index inserts of a large batch stay in memory.
+CACHE_KIB = 256 * 1024
+
+
+def load(
+    db_path: str | PathLike[str],
+    *,
+    reports: list[dict],
+    fetches: list[dict],
+    portals: list[dict] | None = None,
+    failures: list[dict] | None = None,
+    cell_labels: list[dict] | None = None,
+) -> dict[str, int]:
+    """Write records into the archive at ``db_path`` (created and migrated as needed).
+
+    A report whose record is unchanged since it was loaded (same ``record_digest``) is left
+    as it is, so loading every record again costs little.
+
+    - ``reports``: the extract record plus provenance (``sha256`` required; ``source_url``,
+      ``fetched_at``, ``page_url``, ``portal``, ``portal_name``, ``level``, ``region``). The
+      report id is ``record["id"]`` if given, else its ``sha256``.
+    - ``fetches``: fetch-log lines (docs/architecture.md).
+    - ``portals``: portal entries of the YAML (``id``, ``name``, ``url``/``urls``, ``platform``,
+      ``level``, ``region`` {province, city, county}).
+    - ``failures``: ``{sha256, source_url, reason, at, kind}`` for originals not extracted.
+    - ``cell_labels``: rows of cells.csv (``key``, ``table``, ``row_zh``, ``col_zh``, ``unit``,
+      ``row_en``, ``col_en``, optionally ``templates``), in spec order.
+
+    Returns row counts written per table (``reports_indexed``: search entries (re)written).
+    """
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    db = Database(db_path)
+    try:
+        migrate(db)
+        db.execute("pragma foreign_keys = on")
+        db.execute(f"pragma cache_size = -{CACHE_KIB}")
+        with db.atomic():
+            return _load(db, reports, fetches, portals or [], failures or [], cell_labels or [])
+    finally:
+        db.close()
+
+
+def _load(
+    db: Database,
+    reports: list[dict],
+    fetches: list[dict],
+    portals: list[dict],
+    failures: list[dict],
+    cell_labels: list[dict],
+) -> dict[str, int]:
+    for record in [*reports, *failures]:
+        if not record.get("sha256"):
+            raise ValueError(f"record without sha256: {record.get('title') or record}")
+    records = {report_id(record): record for record in reports}
+    report_sha256s = {record["sha256"] for record in records.values()}
+    failures = [f for f in failures if f["sha256"] not in report_sha256s]
+    stats: dict[str, int] = {}
+
+    stats["cell_keys"] = _upsert_cell_keys(db, cell_labels)
+    stats["portals"] = _upsert_portals(db, portals, records.values(), fetches)
+
+    stats.update(_load_documents_and_fetches(db, fetches, [*records.values(), *failures]))
+    stats.update(_replace_reports(db, records))
+    db.execute(
+        "delete from failures where sha256 in (select value from json_each(?))",
+        [json.dumps(sorted(report_sha256s))],
+    )
+
+    failed = sorted({f["sha256"] for f in failures})
+    stale = [row["id"] for row in db.query(
+        "select id from reports where sha256 in (select value from json_each(?))",
+        [json.dumps(failed)],
+    )]
+    stats["reports_deleted"] = _delete_reports(db, stale)
+    db.table("failures").upsert_all(_unique([failure_row(f) for f in failures], "sha256"),
+                                    pk="sha256")
+    stats["failures"] = len(failures)
+    return stats
+
+
+def _load_documents_and_fetches(db: Database, fetches: list[dict],
+                                records: list[Mapping[str, Any]]) -> dict[str, int]:
+    """Fetch-log lines, and a ``documents`` row for every original they or the records name."""
+    fetch_rows = _unique([fetch_row(fetch) for fetch in fetches], "id")
+    documents = {row["sha256"]: {"sha256": row["sha256"], "first_seen": row["fetched_at"]}
+                 for row in fetch_rows if row["sha256"]}
+    for record in records:
+        documents.setdefault(record["sha256"], {"sha256": record["sha256"],
+                                                "first_seen": record.get("fetched_at")})
+    db.table("documents").insert_all(documents.values(), pk="sha256", ignore=True)
+    db.table("fetches").upsert_all(fetch_rows, pk="id")
+    _describe_documents_from_fetches(db, list(documents))
+    return {"fetches": len(fetch_rows), "documents": len(documents)}
+
+
+def report_id(record: Mapping[str, Any]) -> str:
+    """The stable id of a report: ``record["id"]`` if set, else the original's sha256."""
+    identifier = record.get("id") or record.get("sha256")
+    if not identifier:
+        raise ValueError(f"report record without sha256: {record.get('title')!r}")
+    return str(identifier)
+
+
+def fetch_id(fetch: Mapping[str, Any]) -> str:
+    """A stable id for a fetch-log line: the same line loaded twice is one row."""
+    basis = "\n".join(str(fetch.get(k) or "") for k in ("requested_url", "url", "fetched_at"))
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
+
+
+def fetch_row(fetch: Mapping[str, Any]) -> dict[str, Any]:
+    is_report = fetch.get("is_report")
+    return {
+        "id": fetch_id(fetch),
+        "url": fetch["url"],
+        "requested_url": fetch.get("requested_url"),
+        "fetched_at": fetch.get("fetched_at"),
+        "status": fetch.get("status"),
+        "outcome": fetch.get("outcome"),
+        "sha256": fetch.get("sha256"),
+        "size": fetch.get("size"),
+        "content_type": fetch.get("content_type"),
+        "filename": fetch.get("filename"),
+        "referer": fetch.get("referer"),
+        "portal": fetch.get("portal"),
+        "role": fetch.get("role"),
+        "link_text": fetch.get("link_text"),
+        "title": fetch.get("title"),
+        "is_report": None if is_report is None else int(bool(is_report)),
+        "attachments": _json_or_none(fetch.get("attachments")),
+        "headers": _json_or_none(fetch.get("headers")),
+        "error": fetch.get("error"),
+    }
+
+
+def portal_row(portal: Mapping[str, Any]) -> dict[str, Any]:
+    """A portal entry of the YAML as a ``portals`` row."""
+    region = portal.get("region") or {}
+    urls = portal.get("urls") or portal.get("start_urls") or (
+        [portal["url"]] if portal.get("url") else [])
+    return {
+        "id": portal["id"],
+        "name": portal.get("name"),
+        "level": portal.get("level"),
+        "province": region.get("province", portal.get("province")),
+        "city": region.get("city", portal.get("city")),
+        "county": region.get("county", portal.get("county")),
+        "platform": portal.get("platform"),
+        "start_urls": json.dumps(list(urls), ensure_ascii=False),
+    }
+
+
+def failure_row(failure: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "sha256": failure["sha256"],
+        "source_url": failure.get("source_url"),
+        "kind": failure.get("kind"),
+        "reason": failure.get("reason"),
+        "at": failure.get("at"),
+    }
+
+
+def record_digest(record: Mapping[str, Any]) -> str:
+    """SHA-256 of the record's canonical JSON and the loader version."""
+    canonical = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(f"{LOADER_VERSION}\n{canonical}".encode("utf-8")).hexdigest()
+
+
+def headline_figures(cells: Mapping[str, float | None]) -> dict[str, float | None]:
+    """The headline columns of ``reports``: each the sum of the non-blank cells it covers,
+    or None when all of them are blank or absent."""
+    values: dict[str, list[float]] = {column: [] for column in HEADLINE_FIGURES}
+    for key, value in cells.items():
+        column = _headline_column(key)
+        if column is not None and value is not None:
+            values[column].append(value)
+    return {column: _tidy_number(sum(found)) if found else None for column, found in values.items()}
+
+
+@lru_cache(maxsize=4096)
+def _headline_column(key: str) -> str | None:
+    for column, pattern in _HEADLINE_PATTERNS.items():
+        if pattern.fullmatch(key):
+            return column
+    return None
+
+
+def report_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A report record as a ``reports`` row, without ``fts_rowid`` (assigned on load)."""
+    cells = record.get("cells") or {}
+    checks = record.get("checks") or []
+    year = record.get("year")
+    return {
+        "id": report_id(record),
+        "sha256": record["sha256"],
+        "source_url": record.get("source_url"),
+        "page_url": record.get("page_url"),
+        "fetched_at": record.get("fetched_at"),
+        "portal": record.get("portal"),
+        "title": record.get("title"),
+        "year": int(year) if year is not None else None,
+        "issuer": record.get("issuer"),
+        "template": record.get("template"),
+        "format": record.get("format"),
+        "n_cells": len(cells),
+        "checks_total": len(checks),
+        "checks_failed": sum(1 for check in checks if check.get("ok") is False),
+        "finding": int(any(check.get("ok") is False and check.get("verdict") == "source"
+                           for check in checks)),
+        **headline_figures(cells),
+        "record_digest": record_digest(record),
+        "notes": _json_or_none(record.get("notes") or None),
+        "text": record.get("text"),
+    }
+
+
+def cell_rows(record: Mapping[str, Any], labels: Mapping[str, Mapping[str, Any]]) -> list[dict]:
+    """One ``cells`` row per key in the record's ``cells`` or ``raw_cells``."""
+    identifier = report_id(record)
+    cells = record.get("cells") or {}
+    raw_cells = record.get("raw_cells") or {}
+    rows = []
+    for key in dict.fromkeys([*cells, *raw_cells]):
+        raw = raw_cells.get(key)
+        label = labels.get(key, {})
+        rows.append({
+            "report_id": identifier,
+            "key": key,
+            "value": cells.get(key),
+            "raw": None if raw is None else str(raw),
+            **{column: label.get(column) for column in _CELL_LABEL_COLUMNS},
+        })
+    return rows
+
+
+def check_rows(record: Mapping[str, Any]) -> list[dict]:
+    identifier = report_id(record)
+    rows = []
+    for seq, check in enumerate(record.get("checks") or [], start=1):
+        ok = check.get("ok")
+        rows.append({
+            "report_id": identifier,
+            "seq": seq,
+            "rule": check.get("rule"),
+            "ok": None if ok is None else int(bool(ok)),
+            "expected": _scalar(check.get("expected")),
+            "found": _scalar(check.get("found")),
+            "detail": check.get("detail"),
+            "verdict": check.get("verdict"),
+        })
+    return rows
+
+
+def cell_key_row(label: Mapping[str, Any], position: int | None) -> dict[str, Any]:
+    templates = label.get("templates")
+    if isinstance(templates, (list, tuple)):
+        templates = " ".join(templates)
+    return {
+        "key": label["key"],
+        "position": position,
+        "templates": templates,
+        "table_zh": label.get("table_zh", label.get("table")),
+        "row_zh": label.get("row_zh"),
+        "col_zh": label.get("col_zh"),
+        "unit": label.get("unit"),
+        "row_en": label.get("row_en"),
+        "col_en": label.get("col_en"),
+    }
+
+
+def _upsert_cell_keys(db: Database, cell_labels: list[dict]) -> int:
+    rows = _unique([cell_key_row(label, position)
+                    for position, label in enumerate(cell_labels, start=1)], "key")
+    label_of = {row["key"]: tuple(row[c] for c in _CELL_LABEL_COLUMNS) for row in rows}
+    relabelled = [
+        row["key"]
+        for row in db.query(
+            f"select key, {', '.join(_CELL_LABEL_COLUMNS)} from cell_keys "
+            "where key in (select value from json_each(?))",
+            [json.dumps(list(label_of))],
+        )
+        if tuple(row[c] for c in _CELL_LABEL_COLUMNS) != label_of[row["key"]]
+    ]
+    db.table("cell_keys").upsert_all(rows, pk="key")
+    # cells carry their key's labels: follow a changed label
+    db.execute(
+        f"""
+        update cells set {', '.join(f'{c} = cell_keys.{c}' for c in _CELL_LABEL_COLUMNS)}
+        from cell_keys
+        where cell_keys.key = cells.key and cells.key in (select value from json_each(?))
+        """,
+        [json.dumps(relabelled)],
+    )
+    return len(rows)
+
+
+def _upsert_portals(db: Database, portals: list[dict], records: Iterable[Mapping[str, Any]],
+                    fetches: list[dict]) -> int:
+    # Portals named only by reports or fetches get a row (blanks filled from what the reports
+    # say), so every reference resolves; an entry of the YAML, written last, wins.
+    stubs: dict[str, dict[str, Any]] = {}
+    for fetch in fetches:
+        if fetch.get("portal"):
+            stubs.setdefault(fetch["portal"], {"id": fetch["portal"]})
+    for record in records:
+        if record.get("portal"):
+            stub = stubs.setdefault(record["portal"], {"id": record["portal"]})
+            region = record.get("region") or {}
+            known = {"name": record.get("portal_name"), "level": record.get("level"),
+                     **{k: region.get(k) for k in ("province", "city", "county")}}
+            stub.update({k: v for k, v in known.items() if v})
+    table = db.table("portals")
+    table.insert_all([{"id": portal_id} for portal_id in stubs], pk="id", ignore=True)
+    db.execute(
+        """
+        update portals set
+            name = coalesce(portals.name, json_extract(stub.value, '$.name')),
+            level = coalesce(portals.level, json_extract(stub.value, '$.level')),
+            province = coalesce(portals.province, json_extract(stub.value, '$.province')),
+            city = coalesce(portals.city, json_extract(stub.value, '$.city')),
+            county = coalesce(portals.county, json_extract(stub.value, '$.county'))
+        from json_each(?) as stub
+        where portals.id = json_extract(stub.value, '$.id')
+        """,
+        [json.dumps([stub for stub in stubs.values() if len(stub) > 1], ensure_ascii=False)],
+    )
+    rows = _unique([portal_row(portal) for portal in portals], "id")
+    table.upsert_all(rows, pk="id")
+    return len(rows)
+
+
+def _describe_documents_from_fetches(db: Database, sha256s: list[str]) -> None:
+    # size, type, name and first_seen of a document are those of its earliest fetch
+    db.execute(
+        """
+        update documents set (size, content_type, filename, first_seen) = (
+            select size, content_type, filename, fetched_at from fetches
+            where fetches.sha256 = documents.sha256
+            order by fetched_at limit 1
+        )
+        where sha256 in (select value from json_each(?))
+          and exists (select 1 from fetches where fetches.sha256 = documents.sha256)
+        """,
+        [json.dumps(sha256s)],
+    )
+
+
+def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
+    existing = {
+        row["id"]: row
+        for row in db.query(
+            "select id, fts_rowid, title, text, record_digest from reports "
+            "where id in (select value from json_each(?))",
+            [json.dumps(list(records))],
+        )
+    }
+    next_rowid = 1 + next(iter(db.query(
+        "select coalesce(max(fts_rowid), 0) as top from reports")))["top"]
+
+    rows, to_index, to_unindex = [], [], []
+    for identifier, record in records.items():
+        row = report_row(record)
+        old = existing.get(identifier)
+        if old is not None and old["record_digest"] == row["record_digest"]:
+            continue
+        if old is None:
+            row["fts_rowid"] = next_rowid
+            next_rowid += 1
+            to_index.append((row["fts_rowid"], row["title"], row["text"]))
+        else:
+            row["fts_rowid"] = old["fts_rowid"]
+            if (old["title"], old["text"]) != (row["title"], row["text"]):
+                to_unindex.append((old["fts_rowid"], old["title"], old["text"]))
+                to_index.append((row["fts_rowid"], row["title"], row["text"]))
+        # the table's own rowid mirrors fts_rowid too (Datasette's _search_<column> uses rowid)
+        rows.append({"rowid": row["fts_rowid"], **row})
+
+    changed = {row["id"]: records[row["id"]] for row in rows}
+    _delete_children(db, list(changed))
+    search.unindex_rows(db.conn, to_unindex)
+    db.table("reports").upsert_all(rows, pk="id")
+    search.index_rows(db.conn, to_index)
+
+    labels = _cell_labels_for(db, {key for r in changed.values()
+                                   for key in [*(r.get("cells") or {}), *(r.get("raw_cells") or {})]})
+    cells = sorted((row for record in changed.values() for row in cell_rows(record, labels)),
+                   key=lambda row: (row["report_id"], row["key"]))   # in primary-key order
+    checks = [row for record in changed.values() for row in check_rows(record)]
+    db.table("cells").insert_all(cells, pk=("report_id", "key"))
+    db.table("checks").insert_all(checks, pk=("report_id", "seq"))
+    return {"reports": len(rows), "reports_unchanged": len(records) - len(rows),
+            "reports_indexed": len(to_index), "cells": len(cells), "checks": len(checks)}
+
+
+def _cell_labels_for(db: Database, keys: set[str]) -> dict[str, dict[str, Any]]:
+    """Labels of the given keys from ``cell_keys``; unknown keys get an unlabelled row there."""
+    db.table("cell_keys").insert_all([{"key": key} for key in sorted(keys)], pk="key", ignore=True)
+    return {
+        row["key"]: row
+        for row in db.query(
+            "select key, table_zh, row_zh, col_zh, unit from cell_keys "
+            "where key in (select value from json_each(?))",
+            [json.dumps(sorted(keys))],
+        )
+    }
+
+
+def _delete_children(db: Database, ids: list[str]) -> None:
+    for table in ("cells", "checks"):
+        db.execute(
+            f"delete from {table} where report_id in (select value from json_each(?))",
+            [json.dumps(ids)],
+        )
+
+
+def _delete_reports(db: Database, ids: list[str]) -> int:
+    """Delete reports with their cells, checks and search entries. Returns how many."""
+    if not ids:
+        return 0
+    doomed = [
+        (row["fts_rowid"], row["title"], row["text"])
+        for row in db.query(
+            "select fts_rowid, title, text from reports "
+            "where id in (select value from json_each(?))",
+            [json.dumps(ids)],
+        )
+    ]
+    search.unindex_rows(db.conn, doomed)
+    _delete_children(db, ids)
+    db.execute("delete from reports where id in (select value from json_each(?))",
+               [json.dumps(ids)])
+    return len(doomed)
+
+
+def _unique(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Rows with distinct ``key``, the last of duplicates winning (one upsert batch cannot
+    touch a row twice)."""
+    return list({row[key]: row for row in rows}.values())
+
+
+def _json_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=isinstance(value, dict))
+
+
+def _scalar(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, str)):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _tidy_number(value: float) -> float | int:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+

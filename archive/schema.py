@@ -1,0 +1,215 @@
+"""The archive database schema, changed only through migrations.
+
+``migrate(db)`` applies the pending migrations in order (sqlite-utils ``Migrations``, applied
+names recorded in ``schema_migrations``); it is idempotent. A migration is frozen once
+released: change the schema by adding a migration ``NNNN_name``, never by editing one, and
+describe every new table and column in ``metadata.py`` (a test fails otherwise).
+
+Tables (see ``metadata.py`` for every column's description):
+
+- ``portals``     one row per portal of the YAML config
+- ``documents``   one row per archived original (``sha256`` of its bytes)
+- ``fetches``     the crawler's fetch log, one row per fetch
+- ``cell_keys``   the canonical cell keys of the official table formats, zh/en labels
+- ``reports``     one row per extracted report, headline figures, the text
+- ``cells``       one row per report and statistical cell
+- ``checks``      one row per report and arithmetic check
+- ``failures``    originals that could not be extracted
+- ``reports_fts`` the contentless bigram full-text index of ``reports`` (``search.py``)
+"""
+from __future__ import annotations
+
+import re
+
+from sqlite_utils import Database, Migrations
+
+from . import search
+
+MIGRATIONS_TABLE = "schema_migrations"
+
+migrations = Migrations("gongkai")
+migrations.migrations_table = MIGRATIONS_TABLE
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    db.table("portals").create(
+        {
+            "id": str,
+            "name": str,
+            "level": str,
+            "province": str,
+            "city": str,
+            "county": str,
+            "platform": str,
+            "start_urls": str,
+        },
+        pk="id",
+    )
+    db.table("documents").create(
+        {
+            "sha256": str,
+            "size": int,
+            "content_type": str,
+            "filename": str,
+            "first_seen": str,
+        },
+        pk="sha256",
+    )
+    db.table("fetches").create(
+        {
+            "id": str,
+            "url": str,
+            "requested_url": str,
+            "fetched_at": str,
+            "status": int,
+            "outcome": str,
+            "sha256": str,
+            "size": int,
+            "content_type": str,
+            "filename": str,
+            "referer": str,
+            "portal": str,
+            "role": str,
+            "link_text": str,
+            "title": str,
+            "is_report": int,
+            "attachments": str,
+            "headers": str,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("sha256", "documents", "sha256"), ("portal", "portals", "id")],
+        not_null=["url"],
+    )
+    db.table("cell_keys").create(
+        {
+            "key": str,
+            "position": int,
+            "templates": str,
+            "table_zh": str,
+            "row_zh": str,
+            "col_zh": str,
+            "unit": str,
+            "row_en": str,
+            "col_en": str,
+        },
+        pk="key",
+    )
+    db.table("reports").create(
+        {
+            "id": str,
+            "fts_rowid": int,
+            "sha256": str,
+            "source_url": str,
+            "page_url": str,
+            "fetched_at": str,
+            "portal": str,
+            "title": str,
+            "year": int,
+            "issuer": str,
+            "template": str,
+            "format": str,
+            "n_cells": int,
+            "checks_total": int,
+            "checks_failed": int,
+            "finding": int,
+            "applications_new": int,
+            "carried_over": int,
+            "granted": int,
+            "partial": int,
+            "denied": int,
+            "unable": int,
+            "rejected": int,
+            "other_handled": int,
+            "total_handled": int,
+            "carried_forward": int,
+            "review_total": int,
+            "suits_total": int,
+            "fees_amount": float,
+            "record_digest": str,
+            "notes": str,
+            "text": str,
+        },
+        pk="id",
+        foreign_keys=[("sha256", "documents", "sha256"), ("portal", "portals", "id")],
+        not_null=["fts_rowid", "sha256"],
+    )
+    db.table("cells").create(
+        {
+            "report_id": str,
+            "key": str,
+            "value": float,
+            "raw": str,
+            "table_zh": str,
+            "row_zh": str,
+            "col_zh": str,
+            "unit": str,
+        },
+        pk=("report_id", "key"),
+        foreign_keys=[("report_id", "reports", "id"), ("key", "cell_keys", "key")],
+    )
+    db.table("checks").create(
+        {
+            "report_id": str,
+            "seq": int,
+            "rule": str,
+            "ok": int,
+            "expected": float,
+            "found": float,
+            "detail": str,
+            "verdict": str,
+        },
+        pk=("report_id", "seq"),
+        foreign_keys=[("report_id", "reports", "id")],
+    )
+    db.table("failures").create(
+        {
+            "sha256": str,
+            "source_url": str,
+            "kind": str,
+            "reason": str,
+            "at": str,
+        },
+        pk="sha256",
+        foreign_keys=[("sha256", "documents", "sha256")],
+    )
+
+    db.table("fetches").create_index(["url"])
+    db.table("fetches").create_index(["sha256"])
+    db.table("fetches").create_index(["portal", "fetched_at"])
+    db.table("fetches").create_index(["fetched_at"])
+    db.table("reports").create_index(["fts_rowid"], unique=True)
+    db.table("reports").create_index(["sha256"])
+    db.table("reports").create_index(["portal", "year"])
+    db.table("reports").create_index(["year"])
+    db.table("reports").create_index(["issuer", "year"])
+    db.table("reports").create_index(["template"])
+    db.table("reports").create_index(["finding"])
+    db.table("cells").create_index(["key", "value"])
+    db.table("checks").create_index(["rule", "ok"])
+    db.table("checks").create_index(["ok", "verdict"])
+    db.table("failures").create_index(["at"])
+
+    db.execute(
+        f"create virtual table {search.FTS_TABLE} using fts5"
+        "(title, text, content='', tokenize='unicode61')"
+    )
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply pending migrations in order; returns the names applied (empty when up to date)."""
+    pending = [migration.name for migration in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+def schema_version(db: Database) -> int:
+    """The number of the newest applied migration (0 for an empty database)."""
+    numbers = [
+        int(match.group(1))
+        for applied in migrations.applied(db)
+        if (match := re.match(r"(\d+)_", applied.name))
+    ]
+    return max(numbers, default=0)
+
