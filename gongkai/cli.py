@@ -1,5 +1,301 @@
+"""The `gongkai` command: a thin layer over `gongkai.build` and the stage packages."""
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+
 import click
 
-@click.group()
+from gongkai import build
+
+DATA_HELP = "Data directory (raw/, records/, gongkai.db, published/)."
+
+
+def _data_option(**kw):
+    kw.setdefault("required", True)
+    return click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path),
+                        help=DATA_HELP, **kw)
+
+
+def _portals_option():
+    return click.option("--portals", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        required=True, help="Portals YAML file (see README: adding a portal).")
+
+
+def _echo_stats(stage: str, stats: dict) -> None:
+    shown = build.flat_stats(stats)
+    click.echo(f"{stage}: " + ", ".join(f"{k}={v}" for k, v in shown.items()), err=True)
+
+
+def _dumps(obj, pretty: bool) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2 if pretty else None, default=str)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gongkai")
 def main():
-    """gongkai: crawl, extract, archive and publish government information-disclosure annual reports."""
+    """gongkai: crawl, extract, archive and publish China's government information-disclosure
+    annual reports (政府信息公开工作年度报告).
+
+    \b
+    Example, the whole flow on a built-in sample portal:
+        gongkai demo
+    """
+
+
+@main.command("sample-portal")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--portals-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a portals YAML for this portal here.")
+def sample_portal(port: int, portals_out: Path | None):
+    """Serve a generated government portal with annual reports and news, for trying the crawler.
+
+    \b
+    Example:
+        gongkai sample-portal --port 8765 --portals-out sample-portals.yaml
+    """
+    from gongkai.sample_portal import serve_forever
+
+    serve_forever(port, str(portals_out) if portals_out else None)
+
+
+@main.command()
+@_portals_option()
+@_data_option()
+@click.option("--delay", type=float, default=None, help="Seconds between requests to one site (default: the crawler's).")
+def crawl(portals: Path, data: Path, delay: float | None):
+    """Crawl the annual-report columns of the portals into DATA/raw (originals + fetch log).
+
+    \b
+    Example:
+        gongkai crawl --portals portals.yaml --data data --delay 1
+    """
+    stats = build.crawl(portals, data, delay=delay)
+    _echo_stats("crawl", build.crawl_summary(stats))
+    click.echo(_dumps(stats, pretty=True))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "one_line", is_flag=True, help="Print the record on one line (for scripts).")
+@click.option("--with-text", is_flag=True, help="Include the report's full text.")
+def extract(file: Path, one_line: bool, with_text: bool):
+    """Read one report (HTML, PDF, DOCX, DOC, text) and print its record as JSON.
+
+    The format is sniffed from the content. A document that is not an annual report or cannot be
+    read exits with status 2 and a one-line reason on stderr.
+
+    \b
+    Example:
+        gongkai extract report.pdf --json
+    """
+    from gongkai.pipelines.errors import ExtractError
+    from gongkai.pipelines.extract import extract_bytes
+
+    try:
+        record = extract_bytes(file.read_bytes(), filename=file.name)
+    except ExtractError as e:
+        click.echo(f"{file}: {type(e).__name__}: {' '.join(str(e).split())}", err=True)
+        sys.exit(2)
+    if not with_text:
+        record.pop("text", None)
+    click.echo(_dumps(record, pretty=not one_line))
+
+
+@main.command("build")
+@_data_option()
+def build_cmd(data: Path):
+    """Extract every crawled report, load the archive DB and publish the snapshot.
+
+    \b
+    Example:
+        gongkai build --data data
+    """
+    _run_build(data)
+
+
+def _run_build(data: Path) -> dict:
+    from tqdm import tqdm
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc="extract", unit="doc", file=sys.stderr, disable=None)
+        bar.n = done
+        bar.refresh()
+
+    click.echo("extract: reading the fetch log …", err=True)
+    stats = {"extract": build.extract_all(data, progress=progress)}
+    if bar is not None:
+        bar.close()
+    _echo_stats("extract", stats["extract"])
+    for name, fn in (("load", build.load_archive), ("publish", build.publish)):
+        click.echo(f"{name} …", err=True)
+        stats[name] = fn(data)
+        _echo_stats(name, stats[name])
+    return stats
+
+
+@main.command()
+@_portals_option()
+@_data_option()
+@click.option("--delay", type=float, default=None, help="Seconds between requests to one site.")
+def run(portals: Path, data: Path, delay: float | None):
+    """Materialize the whole Dagster asset graph in this process (crawl → extract → load → publish).
+
+    Runs are recorded in $DAGSTER_HOME when it is set, else in a temporary instance.
+
+    \b
+    Example:
+        gongkai run --portals portals.yaml --data data
+    """
+    result = run_pipeline(portals, data, delay=delay)
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+        _echo_stats(mat.asset_key.to_user_string(), {k: v for k, v in meta.items() if not isinstance(v, dict)})
+    sys.exit(0 if result.success else 1)
+
+
+def run_pipeline(portals: str | Path, data: str | Path, delay: float | None = None):
+    """dagster.materialize over the project's assets, resources configured from the arguments."""
+    import os
+
+    from dagster import DagsterInstance, materialize
+
+    from gongkai.dagster_project import GongkaiConfig
+    from gongkai.dagster_project.assets import ALL_ASSETS
+
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    config = GongkaiConfig(data_dir=str(data), portals=str(portals), delay=delay)
+    return materialize(ALL_ASSETS, resources={"gongkai": config}, instance=instance)
+
+
+@main.group()
+def bench():
+    """Benchmarks, quoted as ratios against a baseline measured in the same run.
+
+    \b
+    Example:
+        gongkai bench extract
+    """
+
+
+@bench.command("extract")
+@click.option("--docs", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of .html/.pdf reports (default: the sample portal's reports).")
+@click.option("--repeat", type=int, default=3, show_default=True, help="Timed passes; the best is kept.")
+def bench_extract_cmd(docs: Path | None, repeat: int):
+    """HTML: documents/s of extract against trafilatura.extract alone on the same pages (the cost
+    ratio); PDF: pages/s of extract.
+
+    \b
+    Example:
+        gongkai bench extract --docs ../shared/corpus/docs
+    """
+    from gongkai.bench import bench_extract
+
+    click.echo(_dumps(bench_extract(docs, repeat=repeat), pretty=True))
+
+
+@main.command()
+@_data_option()
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Output file (default: stdout).")
+def export(data: Path, output):
+    """Write every archived report as one JSON line: the extract record plus source_url, sha256,
+    fetched_at.
+
+    \b
+    Example:
+        gongkai export --data data -o reports.jsonl
+    """
+    for record in build.export_records(data):
+        output.write(_dumps(record, pretty=False) + "\n")
+
+
+@main.command()
+@_data_option()
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def serve(data: Path, port: int, host: str):
+    """Serve the archive with Datasette (immutable, with the project's metadata and search).
+
+    \b
+    Example:
+        gongkai serve --data data --port 8001
+    """
+    from gongkai.archive.serve import serve as archive_serve
+
+    db = build.db_path(data)
+    if not db.exists():
+        raise click.ClickException(f"{db} not found: run `gongkai build --data {data}` first")
+    click.echo(f"Serving {db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    archive_serve(str(db), host, port)
+
+
+@main.command()
+@click.option("--port", type=int, default=8001, show_default=True, help="Port for Datasette.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Host for Datasette.")
+@_data_option(required=False, default=Path("demo-data"), show_default=True)
+@click.option("--portal-port", type=int, default=8765, show_default=True,
+              help="Port for the sample portal (a free one is used when it is taken).")
+@click.option("--no-serve", is_flag=True, help="Stop after building (do not start Datasette).")
+def demo(port: int, host: str, data: Path, portal_port: int, no_serve: bool):
+    """Start the sample portal, crawl it, build the archive and serve it with Datasette.
+
+    \b
+    Example:
+        gongkai demo --port 8001 --data demo-data
+    """
+    from gongkai.sample_portal import start
+
+    data.mkdir(parents=True, exist_ok=True)
+    try:  # a fixed port keeps the portal's URLs, so a second demo run is incremental
+        portal = start(port=portal_port)
+    except OSError:
+        portal = start(port=0)
+    with portal:
+        click.echo(f"[1/4] sample portal at {portal.base_url}", err=True)
+        portals = data / "portals.sample.yaml"
+        portals.write_text(portal.site.portals_yaml(), encoding="utf-8")
+        click.echo(f"[2/4] crawling it (Scrapy subprocess) into {data}/raw …", err=True)
+        crawl_stats = _with_spinner("crawl", lambda: build.crawl(portals, data, delay=0))
+        _echo_stats("      crawl", build.crawl_summary(crawl_stats))
+        click.echo("[3/4] extracting, loading and publishing …", err=True)
+        _run_build(data)
+        db = build.db_path(data)
+        if no_serve:
+            click.echo(f"[4/4] built {db}", err=True)
+            return
+        from gongkai.archive.serve import serve as archive_serve
+
+        url = f"http://{host}:{port}/"
+        click.echo(f"[4/4] serving the archive: open {url}  (Ctrl-C to stop)")
+        archive_serve(str(db), host, port)
+
+
+def _with_spinner(label: str, fn):
+    """Run fn() while printing a dot every few seconds (for stages without a progress count)."""
+    stop = threading.Event()
+
+    def tick():
+        while not stop.wait(3):
+            click.echo(".", nl=False, err=True)
+
+    t = threading.Thread(target=tick, daemon=True)
+    t.start()
+    try:
+        return fn()
+    finally:
+        stop.set()
+        t.join()
+        click.echo("", err=True)
+
+
+if __name__ == "__main__":
+    main()

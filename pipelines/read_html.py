@@ -17,6 +17,7 @@ _BLOCK = {
 }
 _DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head")
 _MAX_SPAN = 60
+MAX_GRID_CELLS = 500_000
 
 
 def cell_text(el) -> str:
@@ -46,6 +47,7 @@ def table_grid(table) -> list[list[tuple[str, int] | None]]:
     grid: list[list[tuple[str, int] | None]] = []
     pending: dict[tuple[int, int], tuple[str, int]] = {}
     origin = 0
+    budget = MAX_GRID_CELLS
     for r, tr in enumerate(rows):
         line: list[tuple[str, int] | None] = []
         c = 0
@@ -56,7 +58,10 @@ def table_grid(table) -> list[list[tuple[str, int] | None]]:
                 line.append(pending.pop((r, c)))
                 c += 1
             text = cell_text(td)
-            rs, cs = _span(td, "rowspan"), _span(td, "colspan")
+            rs, cs = min(_span(td, "rowspan"), len(rows) - r), _span(td, "colspan")
+            budget -= rs * cs
+            if budget < 0:
+                raise Unreadable(f"a table spans more than {MAX_GRID_CELLS} grid cells")
             origin += 1
             for dc in range(cs):
                 line.append((text, origin))

@@ -17,6 +17,15 @@ _PAGE_NO = re.compile(r"^[-—－\s]*\d{1,3}[-—－\s]*$|^第\d+页(共\d+页)?
 
 
 def read_pdf(data: bytes) -> Document:
+    try:
+        return _read_pdf(data)
+    except Unreadable:
+        raise
+    except Exception as e:  # pdfminer raises many kinds on corrupt objects, at any point
+        raise Unreadable(f"PDF could not be read: {type(e).__name__}: {e}")
+
+
+def _read_pdf(data: bytes) -> Document:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError

@@ -9,13 +9,26 @@ import pytest
 from gongkai.crawler.run import CrawlError, crawl, crawler_settings
 
 
+def test_user_agent_names_the_operators_contact(monkeypatch):
+    import importlib
+
+    import gongkai.crawler.settings as settings
+
+    monkeypatch.setenv("GONGKAI_CONTACT", "mailto:crawl@example.org")
+    try:
+        assert "+mailto:crawl@example.org" in importlib.reload(settings).USER_AGENT
+    finally:
+        monkeypatch.delenv("GONGKAI_CONTACT")
+        importlib.reload(settings)
+
+
 def test_polite_settings():
     s = crawler_settings()
     assert s.getbool("ROBOTSTXT_OBEY")
     assert s.getbool("AUTOTHROTTLE_ENABLED") and s.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 1.0
     assert s.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
     assert s.getfloat("DOWNLOAD_DELAY") >= 1.0
-    assert "gongkai" in s["USER_AGENT"] and "https://" in s["USER_AGENT"]
+    assert s["USER_AGENT"].startswith("gongkai/")
     assert {429, 500, 502, 503, 504} <= set(s.getlist("RETRY_HTTP_CODES"))
     assert not {412, 521} & set(s.getlist("RETRY_HTTP_CODES"))  # challenges are not retried
     assert s.getint("DOWNLOAD_MAXSIZE") == 200 * 1024 * 1024

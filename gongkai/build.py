@@ -1,0 +1,478 @@
+"""The application layer: the pipeline's stages as plain functions over a data directory.
+
+The CLI (`gongkai.cli`) and the Dagster assets (`gongkai.dagster_project`) are thin callers of
+these functions; they hold no parsing logic themselves (that lives in `gongkai.pipelines`).
+
+    crawl(portals, data)   portals YAML → DATA/raw (objects + fetch log)     [Scrapy, subprocess]
+    extract_all(data)      DATA/raw → DATA/records (one cached record per original,
+                           reports.jsonl, failures.jsonl)                    [worker processes]
+    load_archive(data)     DATA/records + fetch log → DATA/gongkai.db        [one writer]
+    publish(data)          DATA/gongkai.db → DATA/published/                 [snapshot + metadata]
+
+Layout of DATA: see docs/architecture.md. Besides it this module keeps `DATA/portals.yaml`, the
+union of the portal entries the data dir was crawled with (for provenance at extract time).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+import os
+import time
+from datetime import datetime, timezone
+from multiprocessing.connection import wait as _wait_any
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import yaml
+
+ProgressFn = Callable[[int, int], None]  # (done, total)
+
+# Per-document limits for extraction in worker processes.
+EXTRACT_TIMEOUT = float(os.environ.get("GONGKAI_EXTRACT_TIMEOUT", "120"))
+EXTRACT_WORKERS = int(os.environ.get("GONGKAI_EXTRACT_WORKERS", "2"))
+EXTRACT_MEMORY_MB = int(os.environ.get("GONGKAI_EXTRACT_MEMORY_MB", "4096"))
+
+
+# ── paths ────────────────────────────────────────────────────────────────────────────────────
+
+def db_path(data: str | os.PathLike) -> Path:
+    return Path(data) / "gongkai.db"
+
+
+def records_dir(data: str | os.PathLike) -> Path:
+    return Path(data) / "records"
+
+
+def reports_path(data: str | os.PathLike) -> Path:
+    return records_dir(data) / "reports.jsonl"
+
+
+def failures_path(data: str | os.PathLike) -> Path:
+    return records_dir(data) / "failures.jsonl"
+
+
+def portals_copy_path(data: str | os.PathLike) -> Path:
+    return Path(data) / "portals.yaml"
+
+
+def published_dir(data: str | os.PathLike) -> Path:
+    return Path(data) / "published"
+
+
+def cache_path(data: str | os.PathLike, sha256: str) -> Path:
+    return records_dir(data) / sha256[:2] / f"{sha256}.json"
+
+
+# ── crawl ────────────────────────────────────────────────────────────────────────────────────
+
+def crawl(portals: str | os.PathLike, data: str | os.PathLike, delay: float | None = None,
+          log_file: str | os.PathLike | None = None) -> dict:
+    """Crawl every portal of the YAML file into DATA/raw (Scrapy runs in a subprocess).
+
+    Returns the crawler's per-portal stats. The portal entries are merged into DATA/portals.yaml.
+    """
+    from gongkai.crawler.run import crawl as run_crawl
+
+    data = Path(data)
+    data.mkdir(parents=True, exist_ok=True)
+    remember_portals(portals, data)
+    return run_crawl(str(portals), str(data), delay=delay, log_file=log_file)
+
+
+def _portal_entries(path: str | os.PathLike) -> list[dict]:
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    entries = doc.get("portals", []) if isinstance(doc, dict) else doc
+    return [dict(e) for e in entries or [] if isinstance(e, dict) and e.get("id")]
+
+
+def remember_portals(portals: str | os.PathLike, data: str | os.PathLike) -> None:
+    """Merge the portal entries of `portals` into DATA/portals.yaml (entries by id, newest wins)."""
+    target = portals_copy_path(data)
+    merged = {p["id"]: p for p in (_portal_entries(target) if target.exists() else [])}
+    merged.update({p["id"]: p for p in _portal_entries(portals)})
+    text = yaml.safe_dump({"portals": list(merged.values())}, allow_unicode=True, sort_keys=False)
+    _atomic_write(target, text)
+
+
+def load_portal_table(data: str | os.PathLike) -> dict[str, dict]:
+    """Portal id → entry, from DATA/portals.yaml (empty when the data dir has none)."""
+    path = portals_copy_path(data)
+    return {p["id"]: p for p in _portal_entries(path)} if path.exists() else {}
+
+
+# ── extract ──────────────────────────────────────────────────────────────────────────────────
+
+def _extractor_version() -> str:
+    from gongkai import pipelines
+
+    return str(getattr(pipelines, "VERSION", "0"))
+
+
+def _stored_versions(fetches: Iterable[dict]) -> tuple[dict[str, dict], list[dict]]:
+    """(url → latest fetch line that has stored bytes, every such line in log order)."""
+    latest: dict[str, dict] = {}
+    lines = []
+    for f in fetches:
+        if not f.get("sha256"):
+            continue
+        lines.append(f)
+        for url in {f.get("url"), f.get("requested_url")} - {None}:
+            latest[url] = f
+    return latest, lines
+
+
+def report_candidates(fetches: Iterable[dict]) -> list[dict]:
+    """The report pages of a fetch log, each with its attachments.
+
+    One entry per detail page URL whose latest stored fetch says `is_report`:
+    `{"page": fetch line, "attachments": [fetch line, …]}`, attachments being the latest stored
+    version of each URL fetched as an attachment of that page (referer == page URL) or listed in
+    the page's `attachments`.
+    """
+    latest, lines = _stored_versions(fetches)
+    linked: dict[str, set[str]] = {}
+    for f in lines:
+        if f.get("role") == "attachment" and f.get("referer"):
+            linked.setdefault(f["referer"], set()).add(f["url"])
+    out, seen = [], set()
+    for f in lines:
+        if f.get("role") != "detail":
+            continue
+        page = latest.get(f["url"], f)
+        if page["url"] in seen or not page.get("is_report"):
+            continue
+        seen.add(page["url"])
+        urls = list(dict.fromkeys([*(page.get("attachments") or []),
+                                   *sorted(linked.get(page["url"], ()))]))
+        atts = [latest[u] for u in urls if u in latest]
+        out.append({"page": page, "attachments": list({a["sha256"]: a for a in atts}.values())})
+    return out
+
+
+def _read_cache(path: Path, version: str) -> dict | None:
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return entry if entry.get("extractor_version") == version else None
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+EXTRACTOR = "gongkai.pipelines.extract:extract_bytes"
+
+
+def _extract_in_worker(conn, memory_mb: int, extractor: str) -> None:
+    """Worker loop: receive (path, filename), send back ("ok", record) or (status, reason)."""
+    try:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass
+    import importlib
+
+    from gongkai.pipelines.errors import ExtractError
+
+    module, _, name = extractor.partition(":")
+    extract_bytes = getattr(importlib.import_module(module), name)
+
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        path, filename = job
+        try:
+            record = extract_bytes(Path(path).read_bytes(), filename=filename)
+            reply = ("ok", record)
+        except ExtractError as e:  # NotAReport → "not_a_report", Unreadable → "unreadable"
+            reply = (getattr(e, "kind", "error"), _one_line(e))
+        except MemoryError:
+            reply = ("error", f"out of memory (limit {memory_mb} MB)")
+        except Exception as e:  # a parser bug must not stop the build: record it
+            reply = ("error", _one_line(f"{type(e).__name__}: {e}"))
+        try:
+            conn.send(reply)
+        except Exception as e:  # e.g. an unpicklable record
+            conn.send(("error", _one_line(f"cannot return record: {e}")))
+
+
+def _one_line(e: object) -> str:
+    return " ".join(str(e).split())[:500] or type(e).__name__
+
+
+class _Worker:
+    def __init__(self, ctx, memory_mb: int, extractor: str):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_extract_in_worker, args=(child, memory_mb, extractor),
+                                daemon=True)
+        self.proc.start()
+        child.close()
+        self.job = None
+        self.deadline = 0.0
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.proc.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
+
+
+def run_guarded(jobs: list[tuple[str, str, str | None]], *, workers: int = EXTRACT_WORKERS,
+                timeout: float = EXTRACT_TIMEOUT, memory_mb: int = EXTRACT_MEMORY_MB,
+                progress: ProgressFn | None = None,
+                extractor: str = EXTRACTOR) -> Iterator[tuple[str, str, object]]:
+    """Extract each (key, path, filename) in a pool of worker processes.
+
+    `extractor` names the function ("module:function", called as f(bytes, filename=…)).
+    Yields (key, status, record-or-reason) as results arrive. A document that takes longer than
+    `timeout` seconds, or that kills its worker, yields status "timeout"/"crashed"; its worker is
+    replaced and the others go on.
+    """
+    if not jobs:
+        return
+    ctx = multiprocessing.get_context("spawn")
+    pending = list(reversed(jobs))
+    pool = [_Worker(ctx, memory_mb, extractor) for _ in range(max(1, min(workers, len(jobs))))]
+    done = 0
+    try:
+        while pending or any(w.job for w in pool):
+            for w in pool:
+                if w.job is None and pending:
+                    w.job = pending.pop()
+                    w.deadline = time.monotonic() + timeout
+                    w.conn.send(w.job[1:])
+            busy = [w for w in pool if w.job]
+            wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = _wait_any([w.conn for w in busy] + [w.proc.sentinel for w in busy], wait_for)
+            for i, w in enumerate(pool):
+                if w.job is None:
+                    continue
+                result = None
+                if w.conn in ready or w.proc.sentinel in ready:
+                    try:
+                        result = w.conn.recv()
+                    except (EOFError, OSError):
+                        w.proc.join(1)
+                        result = ("crashed", f"extractor process died (exit code {w.proc.exitcode})")
+                elif time.monotonic() >= w.deadline:
+                    result = ("timeout", f"extraction took longer than {timeout:g} s")
+                if result is None:
+                    continue
+                key = w.job[0]
+                w.job = None
+                if result[0] in ("crashed", "timeout"):
+                    w.stop(kill=True)
+                    pool[i] = _Worker(ctx, memory_mb, extractor)
+                done += 1
+                if progress:
+                    progress(done, len(jobs))
+                yield key, result[0], result[1]
+    finally:
+        for w in pool:
+            w.stop(kill=w.job is not None)
+
+
+def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
+                timeout: float = EXTRACT_TIMEOUT, progress: ProgressFn | None = None) -> dict:
+    """Extract the report of every report page in DATA's fetch log.
+
+    Each original (detail page or attachment) is extracted once per extractor version; the result,
+    record or failure, is cached in DATA/records/ab/<sha256>.json. For each page
+    `pipelines.select.choose_report` picks the record to archive; it gets its provenance and goes
+    to DATA/records/reports.jsonl. Pages that yield no report go to DATA/records/failures.jsonl
+    with the reasons. Returns counts.
+    """
+    from gongkai.crawler.store import RawStore
+    from gongkai.pipelines.select import choose_report
+
+    data = Path(data)
+    store = RawStore(str(data))
+    version = _extractor_version()
+    candidates = report_candidates(store.fetches())
+
+    # 1. every original needed, extracted once (cache hit or worker process)
+    originals: dict[str, dict] = {}
+    for c in candidates:
+        for f in [c["page"], *c["attachments"]]:
+            originals.setdefault(f["sha256"], f)
+    entries: dict[str, dict] = {}
+    jobs = []
+    for sha, f in originals.items():
+        cached = _read_cache(cache_path(data, sha), version)
+        if cached is not None:
+            entries[sha] = cached
+        else:
+            jobs.append((sha, str(store.path(sha)), f.get("filename")))
+    for sha, status, value in run_guarded(jobs, workers=workers, timeout=timeout, progress=progress):
+        entry = {"sha256": sha, "extractor_version": version, "status": status,
+                 "extracted_at": _now(), "reason": None if status == "ok" else value,
+                 "record": value if status == "ok" else None}
+        _atomic_write(cache_path(data, sha), json.dumps(entry, ensure_ascii=False))
+        entries[sha] = entry
+
+    # 2. one report per page
+    portals = load_portal_table(data)
+    reports, failures = [], []
+    for c in candidates:
+        page = c["page"]
+        page_rec = _with_source(entries[page["sha256"]], page)
+        att_recs = [r for r in (_with_source(entries[a["sha256"]], a) for a in c["attachments"]) if r]
+        chosen = choose_report(page_rec, att_recs) if (page_rec or att_recs) else None
+        by_sha = {f["sha256"]: f for f in [page, *c["attachments"]]}
+        if chosen is None:
+            failures.extend(_failures(page, c["attachments"], entries, portals))
+            continue
+        fetch = by_sha.get(chosen.get("sha256")) or page
+        reports.append(_with_provenance(chosen, fetch, page, portals))
+
+    _atomic_write(reports_path(data), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reports))
+    _atomic_write(failures_path(data), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in failures))
+    statuses = [e["status"] for e in entries.values()]
+    return {
+        "report_pages": len(candidates),
+        "originals": len(originals),
+        "extracted": len(jobs),
+        "cached": len(originals) - len(jobs),
+        "original_failures": sum(s != "ok" for s in statuses),
+        "reports": len(reports),
+        "failed_pages": len({f["page_url"] for f in failures}),
+        "extractor_version": version,
+    }
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _with_source(entry: dict, fetch: dict) -> dict | None:
+    if entry["status"] != "ok":
+        return None
+    return {**entry["record"], "sha256": fetch["sha256"], "source_url": fetch["url"]}
+
+
+def _portal_fields(portal_id: str | None, portals: dict[str, dict]) -> dict:
+    p = portals.get(portal_id or "", {})
+    out = {"portal": portal_id, "portal_name": p.get("name")}
+    for k in ("region", "level"):
+        if p.get(k) is not None:
+            out[k] = p[k]
+    return out
+
+
+def _with_provenance(record: dict, fetch: dict, page: dict, portals: dict[str, dict]) -> dict:
+    return {**record, "sha256": fetch["sha256"], "source_url": fetch["url"],
+            "fetched_at": fetch.get("fetched_at"), "page_url": page["url"],
+            **_portal_fields(page.get("portal"), portals)}
+
+
+def _failures(page: dict, attachments: list[dict], entries: dict[str, dict],
+              portals: dict[str, dict]) -> list[dict]:
+    """Why a report page gave no report: one row per original of it that failed to extract
+    (`kind` not_a_report / unreadable / error / timeout / crashed), or one `no_report` row for the
+    page when every original was read but none was chosen."""
+    tried = [(f, entries[f["sha256"]]) for f in [page, *attachments]]
+    failed = [(f, e) for f, e in tried if e["status"] != "ok"] or [
+        (page, {**entries[page["sha256"]], "status": "no_report",
+                "reason": "no document among the page and its attachments was chosen as the report"})]
+    context = {"page_url": page["url"], "title": page.get("title") or page.get("link_text"),
+               **_portal_fields(page.get("portal"), portals)}
+    return [{"sha256": f["sha256"], "source_url": f["url"], "kind": e["status"], "reason": e["reason"],
+             "at": e.get("extracted_at"), "fetched_at": f.get("fetched_at"),
+             "filename": f.get("filename"), **context} for f, e in failed]
+
+
+def crawl_summary(stats: dict | None) -> dict:
+    """The crawler's per-portal stats summed over portals (numbers only), plus `portals`."""
+    out: dict = {"portals": len(stats or {})}
+    for run in (stats or {}).values():
+        for k, v in (run or {}).items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out[k] = out.get(k, 0) + v
+    return out
+
+
+def flat_stats(stats: dict | None, prefix: str = "") -> dict:
+    """A stats dict flattened for display and asset metadata: nested dicts as "a.b" keys, paths
+    as strings, lists and other values left out."""
+    out: dict = {}
+    for k, v in (stats or {}).items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flat_stats(v, key + "."))
+        elif isinstance(v, os.PathLike):
+            out[key] = os.fspath(v)
+        elif isinstance(v, (bool, int, float, str)) or v is None:
+            out[key] = v
+    return out
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+# ── load, publish, export ─────────────────────────────────────────────────────────────────────
+
+def cell_labels() -> list[dict]:
+    """The canonical cell keys with their labels (rows of cells.csv, spec order) as plain dicts."""
+    from gongkai.pipelines.cells import cell_specs
+
+    return [dataclasses.asdict(s) for s in cell_specs().values()]
+
+
+def load_archive(data: str | os.PathLike) -> dict:
+    """Load reports, failures, the fetch log and portals into DATA/gongkai.db (the one writer)."""
+    from gongkai.archive.load import load
+    from gongkai.crawler.store import RawStore
+
+    data = Path(data)
+    return load(str(db_path(data)),
+                reports=read_jsonl(reports_path(data)),
+                fetches=list(RawStore(str(data)).fetches()),
+                portals=list(load_portal_table(data).values()),
+                failures=read_jsonl(failures_path(data)),
+                cell_labels=cell_labels())
+
+
+def publish(data: str | os.PathLike) -> dict:
+    """Write the dated snapshot, checksums, CSV exports and metadata to DATA/published/."""
+    from gongkai.archive.serve import publish as archive_publish
+
+    return archive_publish(str(db_path(data)), str(published_dir(data)))
+
+
+def build(data: str | os.PathLike, progress: Callable[[str, dict], None] | None = None) -> dict:
+    """extract_all + load_archive + publish; returns each stage's stats."""
+    out = {}
+    for name, fn in (("extract", extract_all), ("load", load_archive), ("publish", publish)):
+        out[name] = fn(data)
+        if progress:
+            progress(name, out[name])
+    return out
+
+
+def export_records(data: str | os.PathLike) -> Iterator[dict]:
+    from gongkai.archive.export import export_records as archive_export
+
+    return archive_export(str(db_path(data)))
