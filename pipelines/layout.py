@@ -102,24 +102,18 @@ def sections(doc: Document) -> dict[str, list[LRow]]:
     out: dict[str, list[LRow]] = {"t2": [], "t3": [], "t4": []}
     current: str | None = None
     for row in doc.rows:
+        # (texts that may be a section heading, the labelled row they belong to)
         if row.in_table:
-            lrows = [label_row(row)]
-            texts = ["".join(row.cells)]
+            units = [(["".join(row.cells)], label_row(row))]
         elif has_tables:
-            lrows, texts = [], ["".join(row.cells)]
+            units = [(["".join(row.cells)], None)]  # narrative: headings only, never cells
         else:
-            lrows = segments(row)
-            texts = []
-        if not row.in_table and has_tables:
-            m = _marker(texts[0], False, current)
-            if m:
-                current = None if m == "end" else m
-            continue
-        for i, lrow in enumerate(lrows):
-            for text in (texts if row.in_table else lrow.labels):
+            units = [(lrow.labels, lrow) for lrow in segments(row)]
+        for texts, lrow in units:
+            for text in texts:
                 m = _marker(text, row.in_table, current)
                 if m:
                     current = None if m == "end" else m
-            if current is not None and (lrow.labels or lrow.values):
+            if current is not None and lrow is not None and (lrow.labels or lrow.values):
                 out[current].append(lrow)
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .glued import splits
-from .layout import LRow, Value
+from .layout import LRow
 from .numbers import squash
 from .tableparse import TableResult, fit
 
@@ -76,17 +76,11 @@ def parse(rows: list[LRow]) -> TableResult:
             continue
         if not row.in_table and all(re.fullmatch(r"\d+", v.raw) for v in values):
             # Digits that lost their separators: only an unambiguous cut is read (e.g. 000).
+            run = " ".join(v.raw for v in values)
             cuts = list(splits([v.raw for v in values], len(columns)))
-            keys = [f"t2.{item}.{col}" for col, _ in columns]
-            if len(cuts) == 1:
-                for key, n, v in zip(keys, cuts[0], values * len(columns)):
-                    res.put(key, Value(str(n), n))
-                continue
-            for key in keys:
-                res.cells.setdefault(key, None)
-                res.glued[key] = " ".join(v.raw for v in values)
-            res.notes.append(f"表二 {text}: digits {' '.join(v.raw for v in values)!r} lost their cell separators; "
-                             f"{len(cuts)} cuts into {len(columns)} cells and 表二 has no arithmetic to choose: left blank")
+            if not res.put_cut([f"t2.{item}.{col}" for col, _ in columns], cuts, run):
+                res.notes.append(f"表二 {text}: digits {run!r} lost their cell separators; {len(cuts)} cuts into "
+                                 f"{len(columns)} cells and 表二 has no arithmetic to choose: undetermined cells left blank")
             continue
         res.notes.append(f"表二 {text}: {len(values)} values under {len(columns)} columns; not read")
     return res

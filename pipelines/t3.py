@@ -40,6 +40,7 @@ ROWS = [  # own label (or the whole label) -> row key; the first match wins
     ("other_unpaid_fee", re.compile(r"缴纳费用|收费通知")),
     ("total", re.compile(r"总计|合计")),
 ]
+_ORDER = {key: i for i, (key, _) in enumerate(ROWS)}
 _OTHER_GROUP = re.compile(r"其他处理")
 _GROUPS = re.compile(r"（([三四五六])）(不予公开|无法提供|不予处理|其他处理)")
 _MISC = re.compile(r"^(\d+[.、．]?|[（(]?\d+[)）])?其他(情形)?$")
@@ -116,27 +117,14 @@ def _split_glued(res: TableResult, glued: dict[str, list[str]]) -> None:
     solutions = [] if dead else table_solutions(candidates, len(T3_COLUMNS), result_rows)
     for key, tokens in glued.items():
         run = " ".join(tokens)
-        if dead and key in dead:
-            reason = "no cut adds up to its 总计"
-            readings = []
+        if key in dead:
+            readings, reason = [], "no cut adds up to its 总计"
         elif solutions:
-            readings = [sol[key] for sol in solutions]
-            reason = f"{len(solutions)} table solutions"
+            readings, reason = [sol[key] for sol in solutions], f"{len(solutions)} table solutions"
         else:
-            readings = candidates[key]
-            reason = "the table's sums do not hold for any combination of row cuts"
-        for i, col in enumerate(T3_COLUMNS):
-            k = f"t3.{key}.{col}"
-            vals = {r[i] for r in readings}
-            if len(vals) == 1 and (solutions or len(readings) == 1):
-                v = vals.pop()
-                res.cells[k] = v
-                res.raw[k] = str(v)
-                res.glued[k] = run
-            else:
-                res.cells[k] = None
-                res.glued[k] = run
-        if not (solutions and len({tuple(r) for r in readings}) == 1) and not (len(readings) == 1):
+            single = candidates[key] if len(candidates[key]) == 1 else []
+            readings, reason = single, "the table's sums do not hold for any combination of row cuts"
+        if not res.put_cut([f"t3.{key}.{col}" for col in T3_COLUMNS], readings, run):
             res.notes.append(f"表三 {key}: digits {run!r} lost their separators and cannot be cut unambiguously "
                              f"({reason}); undetermined cells left blank")
 
@@ -145,8 +133,7 @@ def checks(cells: dict, clean: set[str]) -> list[dict]:
     """The spec's 表三 arithmetic. ``clean`` holds the keys read from delimited cells (a failed check
     among clean cells is the report's own inconsistency; otherwise it may be our misreading)."""
     out = []
-    rows = sorted({k.split(".")[1] for k in cells if k.startswith("t3.")},
-                  key=lambda r: [k for k, _ in ROWS].index(r) if r in [k for k, _ in ROWS] else 99)
+    rows = sorted({k.split(".")[1] for k in cells if k.startswith("t3.")}, key=lambda r: _ORDER.get(r, 99))
     for r in rows:
         parts = {f"t3.{r}.{c}": None for c in T3_COLUMNS[:-1]}
         out.append(_check(f"t3.row.{r}", parts, f"t3.{r}.total", cells, clean))

@@ -37,14 +37,7 @@ def parse(rows: list[LRow]) -> TableResult:
     if all(re.fullmatch(r"\d+", v.raw) for v in values) and len(values) < N:
         run = " ".join(v.raw for v in values)
         readings = group_splits([v.raw for v in values], len(T4_GROUPS), len(T4_COLUMNS))
-        keys = [f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS]
-        for i, k in enumerate(keys):
-            vals = {r[i] for r in readings}
-            res.cells[k] = vals.pop() if len(vals) == 1 else None
-            if res.cells[k] is not None:
-                res.raw[k] = str(res.cells[k])
-            res.glued[k] = run
-        if len(readings) != 1:
+        if not res.put_cut([f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS], readings, run):
             res.notes.append(f"表四: digits {run!r} lost their separators; {len(readings)} cuts satisfy the group "
                              "sums; undetermined cells left blank")
         return res

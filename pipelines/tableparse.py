@@ -26,6 +26,18 @@ class TableResult:
         self.cells[key] = v.value
         self.raw[key] = v.raw
 
+    def put_cut(self, keys: list[str], readings: list[list[int]], run: str) -> bool:
+        """Cells cut from a glued digit run: a cell is kept where every reading agrees on it, and
+        null otherwise (never a guess). Returns True when the readings leave no doubt at all."""
+        for i, key in enumerate(keys):
+            vals = {r[i] for r in readings}
+            value = vals.pop() if len(vals) == 1 else None
+            self.cells[key] = value
+            if value is not None:
+                self.raw[key] = str(value)
+            self.glued[key] = run
+        return len({tuple(r) for r in readings}) == 1
+
     def vote(self, template: str, n: int = 1) -> None:
         self.template_votes[template] = self.template_votes.get(template, 0) + n
 
