@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-# Traditional forms seen in reports (and in OCR output); enough for the tables' vocabulary.
-_TRAD = str.maketrans({
-    "減": "减", "增": "增", "開": "开", "資": "资", "訊": "讯", "請": "请", "數": "数", "總": "总",
-    "計": "计", "結": "结", "轉": "转", "辦": "办", "處": "处", "與": "与", "項": "项", "條": "条",
-    "務": "务", "執": "执", "檔": "档", "複": "复", "議": "议", "訟": "讼", "維": "维", "糾": "纠",
-    "審": "审", "費": "费", "購": "购", "規": "规", "範": "范", "規": "规", "說": "说", "關": "关",
-    "機": "机", "國": "国", "護": "护", "據": "据", "應": "应", "當": "当", "舉": "举", "報": "报",
-    "訴": "诉", "認": "认", "體": "体", "為": "为", "內": "内", "擬": "拟", "製": "制", "發": "发",
-    "廢": "废", "現": "现", "効": "效", "許": "许", "強": "强", "罰": "罚", "徵": "征", "採": "采",
-    "額": "额", "萬": "万", "元": "元", "門": "门", "經": "经", "後": "后", "圍": "围", "實": "实",
-    "問": "问", "題": "题", "況": "况", "決": "决", "訂": "订", "會": "会", "組": "组", "織": "织",
-    "業": "业", "構": "构", "務": "务", "復": "复", "補": "补", "確": "确", "並": "并", "對": "对",
-})
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional characters to simplified (OpenCC), for labels and signs like 減3."""
+    return _t2s().convert(text) if text and not text.isascii() else text
+
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _WS_NEAR_CJK = re.compile(rf"(?<=[{_CJK}（）、“”《》，。：；])\s+|\s+(?=[{_CJK}（）、“”《》，。：；])")
@@ -40,7 +39,7 @@ def norm(text: str | None) -> str:
     if not text:
         return ""
     t = unicodedata.normalize("NFKC", text.replace("\xa0", " ").replace("\u3000", " "))
-    t = t.translate(_TRAD)
+    t = simplified(t)
     t = t.replace("(", "（").replace(")", "）")
     t = re.sub(r"\s+", " ", t).strip()
     return _WS_NEAR_CJK.sub("", t)
@@ -66,8 +65,9 @@ def parse_value(text: str | None) -> tuple[bool, float | int | None]:
     if text is None:
         return True, None
     t = unicodedata.normalize("NFKC", str(text).replace("\xa0", " ").replace("\u3000", " "))
-    t = t.translate(_TRAD)
     t = re.sub(r"\s+", "", t)
+    if t[:1] in ("減", "増"):
+        t = simplified(t[0]) + t[1:]
     if t in BLANK_MARKERS:
         return True, None
     sign = 1

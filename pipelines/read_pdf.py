@@ -13,7 +13,16 @@ from .errors import Unreadable
 from .numbers import clean
 
 MAX_PAGES = 200
+# Inside a cell a bare number is a value: only marked page numbers are dropped there.
+_CELL_PAGE_NO = re.compile(r"^[-—－]\s*\d{1,3}\s*[-—－]$|^第\d+页(共\d+页)?$|^\d{1,3}\s*/\s*\d{1,3}$")
 _PAGE_NO = re.compile(r"^[-—－\s]*\d{1,3}[-—－\s]*$|^第\d+页(共\d+页)?$")
+
+
+def pdf_cell(text: str) -> str:
+    """A table cell's text: its lines joined, without a page number that a table broken across
+    pages leaves inside the cell (「12\n- 3 -」)."""
+    lines = [ln for ln in text.split("\n") if not _CELL_PAGE_NO.match(clean(ln))]
+    return clean(" ".join(lines)) if lines else ""
 
 
 def read_pdf(data: bytes) -> Document:
@@ -69,7 +78,7 @@ def _read_pdf(data: bytes) -> Document:
                         texts.append(t)
                     continue
                 for raw_row in obj.extract():
-                    cells = [clean(c) for c in raw_row if c is not None]
+                    cells = [pdf_cell(c) for c in raw_row if c is not None]
                     if any(cells):
                         rows.append(Row(cells, in_table=True, table=n_table))
                         texts.append(" ".join(c for c in cells if c))

@@ -58,6 +58,10 @@ def row_key(row: LRow, group: str | None) -> str | None:
     own, whole = row.own_label, row.label
     if not whole:
         return None
+    # Parent labels merged into the row's own cell: 「三、本年度办理结果（六）其他处理3.其他」.
+    tail = _GROUPS.split(own)[-1]
+    if tail and tail != own:
+        own = tail
     if _MISC.match(own) and (group == "六" or _OTHER_GROUP.search(whole)):
         return "other_misc"
     for key, rx in ROWS:
@@ -73,15 +77,41 @@ def row_key(row: LRow, group: str | None) -> str | None:
     return None
 
 
+_SUBCOLUMNS = ("商业企业", "科研机构", "社会公益", "法律服务")
+_HEADER_WORDS = {"自然人": "natural_person", "法人": None, "总计": "total"}
+
+
+def header_columns(text: str) -> tuple[str | None, ...]:
+    """The applicant columns a 表三 header prints, in order. The official form has seven; some
+    reports print only 自然人 / 法人或其他组织 / 总计 — the 法人 aggregate has no canonical key
+    (None): its sub-columns were not printed."""
+    if not text or any(w in text for w in _SUBCOLUMNS):
+        return T3_COLUMNS
+    found = sorted((text.find(w), key) for w, key in _HEADER_WORDS.items() if w in text)
+    keys = tuple(key for _, key in found)
+    if "natural_person" in keys and "total" in keys:
+        return keys
+    return T3_COLUMNS
+
+
 def parse(rows: list[LRow]) -> TableResult:
     res = TableResult()
     group: str | None = None
     glued: dict[str, list[str]] = {}
+    header = ""
+    columns: tuple[str | None, ...] | None = None
     for row in rows:
         for m in _GROUPS.finditer(row.label):
             group = m.group(1)
-        if not row.values:
+        if columns is None:
+            header += "".join(row.words if not row.values else row.labels)
+        if not row.values or all(v.value is None for v in row.values) and not row.labels:
             continue
+        if columns is None:
+            columns = header_columns(header)
+            if columns != T3_COLUMNS:
+                res.notes.append(f"表三 prints only the columns {'/'.join(c or '法人或其他组织' for c in columns)}: "
+                                 "the sub-columns of 法人或其他组织 were not printed")
         key = row_key(row, group)
         if key is None:
             continue
@@ -89,14 +119,15 @@ def parse(rows: list[LRow]) -> TableResult:
             res.vote("2021")
         elif key == "other":
             res.vote("2019")
-        values = fit(row.values, len(T3_COLUMNS))
-        if len(values) == len(T3_COLUMNS):
-            for col, v in zip(T3_COLUMNS, values):
-                res.put(f"t3.{key}.{col}", v)
-        elif not row.in_table and all(re.fullmatch(r"\d+", v.raw) for v in values):
+        values = fit(row.values, len(columns))
+        if len(values) == len(columns):
+            for col, v in zip(columns, values):
+                if col is not None:
+                    res.put(f"t3.{key}.{col}", v)
+        elif columns == T3_COLUMNS and not row.in_table and all(re.fullmatch(r"\d+", v.raw) for v in values):
             glued.setdefault(key, [v.raw for v in values])
         else:
-            res.notes.append(f"表三 {row.label}: {len(values)} values for {len(T3_COLUMNS)} columns; not read")
+            res.notes.append(f"表三 {row.label}: {len(values)} values for {len(columns)} columns; not read")
     if glued:
         _split_glued(res, glued)
     return res
@@ -134,11 +165,13 @@ def checks(cells: dict, clean: set[str]) -> list[dict]:
     among clean cells is the report's own inconsistency; otherwise it may be our misreading)."""
     out = []
     rows = sorted({k.split(".")[1] for k in cells if k.startswith("t3.")}, key=lambda r: _ORDER.get(r, 99))
-    for r in rows:
+    # Row sums need the applicant sub-columns; a table that prints only 自然人/法人/总计 has none.
+    with_subcolumns = any(k.endswith(".commercial") for k in cells)
+    for r in rows if with_subcolumns else []:
         parts = {f"t3.{r}.{c}": None for c in T3_COLUMNS[:-1]}
         out.append(_check(f"t3.row.{r}", parts, f"t3.{r}.total", cells, clean))
     result_rows = RESULT_ROWS_2019 + (OTHER_SPLIT if any(k.startswith("t3.other_") for k in cells) else ["other"])
-    for c in T3_COLUMNS:
+    for c in T3_COLUMNS if with_subcolumns else ("natural_person", "total"):
         parts = {f"t3.{r}.{c}": None for r in result_rows}
         out.append(_check(f"t3.column.{c}", parts, f"t3.total.{c}", cells, clean))
     for c in T3_COLUMNS:
@@ -158,7 +191,9 @@ def checks(cells: dict, clean: set[str]) -> list[dict]:
 
 
 def _check(rule, parts, total, cells, clean):
-    return check(rule, parts, total, cells, raw_ok={*parts, total} & set(cells) <= clean)
+    # "source" only when every cell of the sum was printed and read from a delimited cell: a row we
+    # failed to match, or a cell cut from a glued run, leaves room for our own misreading.
+    return check(rule, parts, total, cells, raw_ok={*parts, total} <= clean)
 
 
 def _n(v):
