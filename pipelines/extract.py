@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 
-from . import t2, t3, t4
+from . import narrative, t2, t3, t4
 from .document import Document, sniff
 from .errors import NotAReport, Unreadable
 from .layout import sections
@@ -83,7 +83,7 @@ def extract_bytes(data: bytes, filename: str | None = None) -> dict:
     # Cells read from delimited cells: a failed check among them is the report's own inconsistency;
     # one that involves a cell cut from a glued run may be our misreading.
     clean = {k for k in raw if k not in res.glued}
-    checks = t3.checks(cells, clean) + t4.checks(cells, clean)
+    checks = t3.checks(cells, clean) + t4.checks(cells, clean) + narrative.checks(text, cells)
     return {
         "title": title,
         "year": year,

@@ -69,3 +69,24 @@ def test_every_delimited_form_is_read_exactly(corpus_dir, form):
     for name, (good, n, misses, label, rec) in score(corpus_dir).items():
         if label["file"].endswith("." + form) and "glued" not in label["file"] and label["cells"]:
             assert not misses, f"{name}: {misses[:6]}"
+
+
+def test_failed_checks_are_exactly_the_sources_own_inconsistencies(corpus_dir):
+    """The labels' notes name every inconsistency of the reports themselves ("source
+    inconsistency: …"); every other check, text against table included, must pass."""
+    failed = {}
+    for name, (_, _, _, label, rec) in score(corpus_dir).items():
+        bad = sorted(c["rule"] for c in rec["checks"] if c["ok"] is False) if rec else ["unread"]
+        if bad:
+            failed[name] = bad
+            assert all(c["verdict"] == "source" for c in rec["checks"] if c["ok"] is False)
+            assert "source inconsistency" in (label.get("notes") or ""), name
+    assert failed == {"hongze_2023": ["t4.review", "t4.suit_after_review"]}
+
+
+def test_narrative_counts_are_checked_against_the_tables(corpus_dir):
+    rules = set()
+    for _, (_, _, _, _, rec) in score(corpus_dir).items():
+        rules |= {c["rule"] for c in (rec or {}).get("checks", []) if c["rule"].startswith("text.")}
+    assert {"text.applications", "text.handled", "text.carried_forward", "text.reconsiderations",
+            "text.lawsuits", "text.carried_over"} <= rules
