@@ -28,6 +28,9 @@ def cn_year(s: str) -> int:
     return int("".join(_CN_DIGITS.get(ch, ch) for ch in s))
 
 
+_MAYBE_TITLE = re.compile(r"报\s*告|年\s*报|報\s*告|年\s*報")
+
+
 def _heads(lines: list[str]) -> list[tuple[str, bool]]:
     """(line, joined?): each line, followed by itself joined to the next one — titles are often
     printed over two lines (「洪泽区人民政府」/「2023年政府信息公开工作年度报告」, or broken mid-word)."""
@@ -35,7 +38,7 @@ def _heads(lines: list[str]) -> list[tuple[str, bool]]:
     for i, ln in enumerate(lines):
         out.append((ln, False))
         if i + 1 < len(lines) and len(ln) <= 40:
-            out.append((squash(ln) + squash(lines[i + 1]), True))
+            out.append((ln + lines[i + 1], True))
     return out
 
 
@@ -48,6 +51,8 @@ def find_title(candidates: list[str], lines: list[str]) -> tuple[str | None, int
     pool += [(t, joined, False) for t, joined in _heads([ln for ln in lines[:80] if ln])]
     best = None
     for i, (text, joined, is_candidate) in enumerate(pool):
+        if "年" not in text or not _MAYBE_TITLE.search(text):
+            continue  # cheap test before normalising: most lines are no title at all
         t = squash(text)
         for m in TITLE_RE.finditer(t):
             issuer = _ISSUER_TRIM.sub("", m.group("issuer") or "")
