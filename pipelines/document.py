@@ -26,6 +26,7 @@ class Document:
     rows: list[Row]
     text: str  # the whole text, for search and for the narrative
     title_candidates: list[str] = field(default_factory=list)  # most authoritative first
+    narrative: str | None = None  # the article's prose without page chrome, where known (HTML)
     notes: list[str] = field(default_factory=list)
 
 

@@ -94,8 +94,8 @@ def extract_bytes(data: bytes, filename: str | None = None) -> dict:
         "format": doc.format,
         "raw_cells": raw,
         "notes": doc.notes + res.notes,
-        "sections": _sections(lines),
-        "text": text,
+        "sections": _sections((doc.narrative or text).splitlines()),
+        "text": doc.narrative or text,
     }
 
 

@@ -114,6 +114,23 @@ def _title_candidates(root) -> list[str]:
     return [clean(t) for t in out if t and t.strip()]
 
 
+MIN_NARRATIVE = 100
+
+
+def main_text(html: str) -> str | None:
+    """The article's prose without the portal's menus, breadcrumbs and footers (trafilatura);
+    None where it finds too little to trust (then the whole page text is used)."""
+    import trafilatura
+
+    try:
+        text = trafilatura.extract(html, include_tables=False, include_comments=False, favor_recall=True)
+    except Exception:  # trafilatura is a convenience here, never a reason to fail a report
+        return None
+    if not text or len(text) < MIN_NARRATIVE:
+        return None
+    return "\n".join(clean(ln) for ln in text.splitlines() if ln.strip())
+
+
 def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     text = decode_text(data, declared_charset)
     try:
@@ -121,6 +138,7 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     except (etree.ParserError, ValueError) as e:
         raise Unreadable(f"HTML could not be parsed: {e}")
     titles = _title_candidates(root)
+    narrative = main_text(text)
     for bad in root.xpath("|".join(f"//{t}" for t in _DROP)):
         if bad.getparent() is not None:
             bad.drop_tree()
@@ -146,7 +164,7 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
         else:
             rows.append(Row(line.split(" ") if line else []))
             texts.append(line)
-    return Document("html", rows, "\n".join(t for t in texts if t), titles)
+    return Document("html", rows, "\n".join(t for t in texts if t), titles, narrative=narrative)
 
 
 def _block_lines(el) -> list[str]:

@@ -33,3 +33,13 @@ def test_seed_matches_hand_checked_labels(corpus_dir):
     label = json.loads((corpus_dir / "labels" / "jianxi_2019.json").read_text(encoding="utf-8"))
     rec = extract_bytes((corpus_dir / "docs" / label["file"]).read_bytes(), label["file"])
     assert rec["cells"] == label["cells"]
+
+
+def test_html_report_text_is_the_article_without_portal_chrome():
+    from gongkai.sample_portal import build_site
+
+    site = build_site("http://127.0.0.1:9")
+    seed = next(t for t in site.truth if t.get("origin") == "seed")
+    rec = extract_bytes(site.resources[seed["page_url"].split("127.0.0.1:9", 1)[1]].body)
+    assert "征迁" in rec["text"] and "复议" in rec["text"]
+    assert "当前位置" not in rec["text"]  # the breadcrumb stays out of the searchable text
