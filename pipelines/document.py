@@ -18,6 +18,7 @@ class Row:
     cells: list[str]
     in_table: bool = False  # a row of a real table (cells are known), not a line of text
     table: int | None = None  # index of the table in the document
+    spans: list[tuple[int, int]] | None = None  # grid columns (first, last) of each cell, where known
 
 
 @dataclass

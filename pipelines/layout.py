@@ -16,6 +16,7 @@ from .numbers import parse_value, squash
 class Value:
     raw: str
     value: float | int | None
+    span: tuple[int, int] | None = None  # grid columns of its cell, where known
     glued: bool = False  # a run of digits whose cell separators were lost
 
 
@@ -26,6 +27,7 @@ class LRow:
     in_table: bool
     table: int | None
     words: list[str] = field(default_factory=list)  # every non-empty cell text, for header matching
+    row: Row | None = None  # the table row it came from (cells with their grid columns)
 
     @property
     def label(self) -> str:
@@ -44,8 +46,9 @@ def label_row(row: Row) -> LRow:
         if not parse_value(c)[0]:
             last_label = i
     labels = [c for c in cells[: last_label + 1] if c and not parse_value(c)[0]]
-    values = [Value(c, parse_value(c)[1]) for c in cells[last_label + 1:]]
-    return LRow(labels, values, row.in_table, row.table, [c for c in cells if c and c.strip()])
+    spans = row.spans or [None] * len(cells)
+    values = [Value(c, parse_value(c)[1], s) for c, s in zip(cells[last_label + 1:], spans[last_label + 1:])]
+    return LRow(labels, values, row.in_table, row.table, [c for c in cells if c and c.strip()], row)
 
 
 def segments(row: Row) -> list[LRow]:

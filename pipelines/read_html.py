@@ -84,14 +84,19 @@ def _own_table(el):
 def grid_rows(grid, table_index: int) -> list[Row]:
     out = []
     for line in grid:
-        seen, cells = set(), []
-        for item in line:
-            if item is None or item[1] in seen:
+        first: dict[int, int] = {}
+        last: dict[int, int] = {}
+        text: dict[int, str] = {}
+        for col, item in enumerate(line):
+            if item is None:
                 continue
-            seen.add(item[1])
-            cells.append(item[0])
-        if cells:
-            out.append(Row(cells, in_table=True, table=table_index))
+            first.setdefault(item[1], col)
+            last[item[1]] = col
+            text[item[1]] = item[0]
+        if first:
+            order = sorted(first, key=first.get)
+            out.append(Row([text[o] for o in order], in_table=True, table=table_index,
+                           spans=[(first[o], last[o]) for o in order]))
     return out
 
 

@@ -94,21 +94,69 @@ def header_columns(text: str) -> tuple[str | None, ...]:
     return T3_COLUMNS
 
 
+_GRID_WORDS = [("自然人", "natural_person"), ("商业企业", "commercial"), ("科研", "research"),
+               ("公益", "social"), ("法律服务", "legal"), ("总计", "total"), ("法人", "legal_person"),
+               ("其他", "other_org")]
+
+
+def grid_columns(header_rows: list[LRow]) -> dict[int, str]:
+    """Grid column -> applicant column key, from the header rows' cells and their spans; a lower
+    header row refines an upper one (商业企业 … under 法人或其他组织)."""
+    out: dict[int, str] = {}
+    for lrow in header_rows:
+        if lrow.row is None or lrow.row.spans is None:
+            continue
+        for text, (first, last) in zip(lrow.row.cells, lrow.row.spans):
+            key = next((k for w, k in _GRID_WORDS if w in text), None)
+            if key is not None and len(text) <= 12:
+                for c in range(first, last + 1):
+                    out[c] = key
+    return out
+
+
+def _by_grid(values, columns, grid: dict[int, str]) -> dict[str, object] | None:
+    """Values placed by the header column above them, for a row whose cells do not line up one to
+    one with the header (an extra empty cell, a cell spanning differently). None if any column
+    stays ambiguous."""
+    found: dict[str, list] = {}
+    for v in values:
+        if v.span is None:
+            return None
+        keys = {grid.get(c) for c in range(v.span[0], v.span[1] + 1)} - {None}
+        if len(keys) == 1:
+            found.setdefault(keys.pop(), []).append(v)
+    out = {}
+    for col in (c for c in columns if c is not None):
+        cands = found.get(col, [])
+        printed = [v for v in cands if v.raw.strip()]
+        if len(printed) == 1:
+            out[col] = printed[0]
+        elif not printed and cands:
+            out[col] = cands[0]
+        else:
+            return None
+    return out
+
+
 def parse(rows: list[LRow]) -> TableResult:
     res = TableResult()
     group: str | None = None
     glued: dict[str, list[str]] = {}
     header = ""
+    header_rows: list[LRow] = []
+    grid: dict[int, str] = {}
     columns: tuple[str | None, ...] | None = None
     for row in rows:
         for m in _GROUPS.finditer(row.label):
             group = m.group(1)
         if columns is None:
             header += "".join(row.words if not row.values else row.labels)
+            header_rows.append(row)
         if not row.values or all(v.value is None for v in row.values) and not row.labels:
             continue
         if columns is None:
             columns = header_columns(header)
+            grid = grid_columns(header_rows[:-1])
             if columns != T3_COLUMNS:
                 res.notes.append(f"表三 prints only the columns {'/'.join(c or '法人或其他组织' for c in columns)}: "
                                  "the sub-columns of 法人或其他组织 were not printed")
@@ -120,7 +168,11 @@ def parse(rows: list[LRow]) -> TableResult:
         elif key == "other":
             res.vote("2019")
         values = fit(row.values, len(columns))
-        if len(values) == len(columns):
+        placed = None if len(values) == len(columns) or not grid else _by_grid(row.values, columns, grid)
+        if placed is not None:
+            for col, v in placed.items():
+                res.put(f"t3.{key}.{col}", v)
+        elif len(values) == len(columns):
             for col, v in zip(columns, values):
                 if col is not None:
                     res.put(f"t3.{key}.{col}", v)

@@ -150,3 +150,16 @@ def test_pdf_cells_lose_page_numbers_and_line_breaks(raw, cell):
 def test_2019_headings_in_a_later_year_give_the_2019_template():
     rec = extract_bytes(SEED.replace("2019年政府信息公开工作年度报告".encode(), "2021年政府信息公开工作年度报告".encode()))
     assert rec["year"] == 2021 and rec["template"] == "2019"
+
+
+def test_a_data_row_whose_cells_disagree_with_the_header_is_placed_by_the_header_above():
+    """The 自然人 header spans two grid columns; one data row prints its 自然人 value and then an
+    empty cell under the same header (8 cells for 7 columns)."""
+    header = ("<tr><td colspan=3 rowspan=2>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"
+              "<td colspan=2 rowspan=2>自然人</td><td colspan=5>法人或其他组织</td><td rowspan=2>总计</td></tr>"
+              "<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>")
+    html = t3_html(header=header).decode()
+    html = html.replace("<td>4</td><td>1</td>", "<td>4</td><td></td><td>1</td>", 1)  # （一）予以公开
+    html = html.replace("<td>10</td>", "<td colspan=2>10</td>", 1)  # 一 本年新收: spans like the header
+    rec = extract_bytes(html.encode())
+    assert rec["cells"] == expected()
