@@ -15,7 +15,7 @@ from . import narrative, t2, t3, t4
 from .document import Document, sniff
 from .errors import NotAReport, Unreadable
 from .layout import sections
-from .meta import find_title
+from .meta import find_title, period_year
 from .tableparse import TableResult
 
 MAX_BYTES = 100 * 1024 * 1024
@@ -63,6 +63,8 @@ def extract_bytes(data: bytes, filename: str | None = None) -> dict:
     text = doc.text
     lines = text.splitlines()
     title, year, issuer = find_title(doc.title_candidates, lines)
+    if year is None:
+        year = period_year(text)
 
     secs = sections(doc)
     res = TableResult()

@@ -71,3 +71,15 @@ def find_title(candidates: list[str], lines: list[str]) -> tuple[str | None, int
     year = cn_year(m.group("year"))
     title = issuer + m.group(0)[len(m.group("issuer")):]
     return title, year, issuer or None
+
+
+_PERIOD = re.compile(r"统计期限?(?:为|是)?自?\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日")
+
+
+def period_year(text: str) -> int | None:
+    """The year a report covers, from its statistical period (「统计期限自2021年1月1日起至2021年12月31日止」),
+    for reports whose title does not print the year."""
+    m = _PERIOD.search(text[:5000])
+    if m and m.group(1) == m.group(2):
+        return int(m.group(1))
+    return None

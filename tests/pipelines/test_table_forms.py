@@ -163,3 +163,9 @@ def test_a_data_row_whose_cells_disagree_with_the_header_is_placed_by_the_header
     html = html.replace("<td>10</td>", "<td colspan=2>10</td>", 1)  # 一 本年新收: spans like the header
     rec = extract_bytes(html.encode())
     assert rec["cells"] == expected()
+
+
+def test_year_comes_from_the_statistical_period_when_the_title_omits_it():
+    page = t3_html().replace(TITLE.encode(), "<p>政府信息公开工作年度报告</p><p>本报告所列数据的统计期限自2022年1月1日起至2022年12月31日止。</p>".encode())
+    rec = extract_bytes(page)
+    assert rec["year"] == 2022 and rec["cells"] == expected()
