@@ -169,3 +169,25 @@ def test_year_comes_from_the_statistical_period_when_the_title_omits_it():
     page = t3_html().replace(TITLE.encode(), "<p>政府信息公开工作年度报告</p><p>本报告所列数据的统计期限自2022年1月1日起至2022年12月31日止。</p>".encode())
     rec = extract_bytes(page)
     assert rec["year"] == 2022 and rec["cells"] == expected()
+
+
+def test_fake_bold_pdf_characters_are_read_once():
+    """Word's "fake bold" prints each character twice, a fraction of a point apart."""
+    import io
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont("STSong-Light", 16)
+    for dx in (0, 0.3):
+        c.drawString(72 + dx, 760, "示例县人民政府2022年政府信息公开工作年度报告")
+    c.setFont("STSong-Light", 11)
+    c.drawString(72, 730, "本报告所列数据的统计期限自2022年1月1日起至2022年12月31日止。")
+    c.save()
+    rec = extract_bytes(buf.getvalue(), "r.pdf")
+    assert rec["title"] == "示例县人民政府2022年政府信息公开工作年度报告"
+    assert rec["issuer"] == "示例县人民政府" and rec["year"] == 2022
