@@ -30,6 +30,11 @@ RUN_COUNTERS = (
     "stored",          # fetches whose body was stored (list, detail, attachment)
     "new_objects",     # of which bodies not in the archive before
     "bytes",           # bytes of stored bodies
+    "new",             # URLs stored for the first time
+    "changed",         # URLs stored before whose body changed (a new version; the old one is kept)
+    "unchanged",       # URLs answered 200 with the body already stored for them (no new version)
+    "new_reports",     # report pages (detail, is_report) stored for the first time
+    "removed",         # URLs stored before that now answer 404/410 (marked gone; versions kept)
     "not_modified",
     "gone",
     "errors",
@@ -46,6 +51,8 @@ class RawArchivePipeline:
         self.store: RawStore | None = None
         self.started_at: str | None = None
         self.counts: dict[str, Counter] = {}
+        self.known: dict[str, str] = {}   # URL → sha256 of its last stored body
+        self.gone: set[str] = set()       # stored URLs whose last fetch was a 404/410
         self._closing = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
@@ -59,6 +66,11 @@ class RawArchivePipeline:
         self.store = RawStore(spider.data_dir)
         self.started_at = utc_now()
         self.counts = {p.id: Counter() for p in spider.portals}
+        removed = self.store.clean_partial()
+        if removed:
+            logger.info("removed %d partial object file(s) left by a killed crawl", removed)
+        for entry in self.store.fetches():
+            self._remember(entry.get("url"), entry.get("outcome"), entry.get("sha256"))
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Fetch):
@@ -87,8 +99,31 @@ class RawArchivePipeline:
             self.store.put(item.body)
             counts["stored"] += 1
             counts["bytes"] += len(item.body)
+            before = self.known.get(item.url)
+            if before is None:
+                counts["new"] += 1
+                if item.role == "detail" and item.is_report:
+                    counts["new_reports"] += 1
+            elif before != sha:
+                counts["changed"] += 1
+            else:
+                counts["unchanged"] += 1
+        if item.outcome == "gone" and item.url in self.known and item.url not in self.gone:
+            counts["removed"] += 1
+        self._remember(item.url, item.outcome, sha)
         self.store.log_fetch(item.log_entry(sha))
         return sha
+
+    def _remember(self, url: str | None, outcome: str | None, sha: str | None) -> None:
+        if not url:
+            return
+        if outcome == "stored" and sha:
+            self.known[url] = sha
+            self.gone.discard(url)
+        elif outcome == "not_modified":
+            self.gone.discard(url)
+        elif outcome == "gone" and url in self.known:
+            self.gone.add(url)
 
     @staticmethod
     def _count(counts: Counter, item: Fetch) -> None:

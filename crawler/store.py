@@ -20,6 +20,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -65,7 +66,7 @@ class RawStore:
         if target.exists():
             return sha
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{sha[:16]}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{sha[:16]}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(body)
@@ -81,6 +82,34 @@ class RawStore:
             raise
         _fsync_dir(target.parent)
         return sha
+
+    def objects(self) -> Iterator[str]:
+        """The sha256 of every stored object (partial writes of a killed crawl are not objects)."""
+        if not self.objects_dir.is_dir():
+            return
+        for sub in sorted(self.objects_dir.iterdir()):
+            if sub.is_dir():
+                for f in sorted(sub.iterdir()):
+                    if _SHA256.fullmatch(f.name):
+                        yield f.name
+
+    def clean_partial(self) -> int:
+        """Remove the temporary files a killed writer left in `raw/objects` (only those of
+        processes no longer running); returns how many were removed."""
+        removed = 0
+        if not self.objects_dir.is_dir():
+            return 0
+        for tmp in self.objects_dir.glob("*/.*.tmp"):
+            m = _PARTIAL.fullmatch(tmp.name)
+            if m is None or _process_alive(int(m.group(1))):
+                continue
+            try:
+                os.chmod(tmp, 0o644)
+                tmp.unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
 
     def open(self, sha256: str) -> BinaryIO:
         """Open a stored object for reading (binary)."""
@@ -108,6 +137,38 @@ class RawStore:
                     latest[url] = entry
         return latest
 
+    def url_history(self) -> dict[str, UrlHistory]:
+        """URL → its versions (distinct bodies, in the order first stored) and whether it is gone.
+
+        Versioning semantics of the raw archive: a body that changes at the same URL is a new
+        object, a new version; every earlier version stays in `raw/objects`. An unchanged body
+        (304, or a 200 with the same bytes) adds no version. A 404/410 after a stored version
+        marks the URL gone from that date (`gone_since`); its versions stay. A later successful
+        fetch clears `gone_since`.
+        """
+        history: dict[str, UrlHistory] = {}
+        for entry in self.fetches():
+            url = entry.get("url")
+            if not url:
+                continue
+            outcome, at = entry.get("outcome"), entry.get("fetched_at")
+            h = history.get(url)
+            if outcome == "stored" and entry.get("sha256"):
+                if h is None:
+                    h = history[url] = UrlHistory(url)
+                h.seen(entry["sha256"], at)
+                h.gone_since = None
+            elif h is None:
+                continue
+            elif outcome == "not_modified":
+                for v in h.versions:
+                    if v.sha256 == h.current:
+                        v.last_seen = at
+                h.gone_since = None
+            elif outcome == "gone" and h.gone_since is None:
+                h.gone_since = at
+        return history
+
     def log_run(self, entry: dict) -> None:
         """Append one portal's stats of one crawl run to `raw/crawl-runs.jsonl`."""
         _append_jsonl(self.runs_log, entry)
@@ -115,6 +176,48 @@ class RawStore:
     def runs(self) -> Iterator[dict]:
         """Every crawl-run line, oldest first."""
         return _read_jsonl(self.runs_log)
+
+
+_PARTIAL = re.compile(r"\.[0-9a-f]{16}\.(\d+)\..*\.tmp")
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class Version:
+    """One distinct body seen at a URL."""
+
+    sha256: str
+    first_seen: str | None
+    last_seen: str | None
+
+
+@dataclass
+class UrlHistory:
+    """What the fetch log says about one URL: its versions, oldest first, and when it went."""
+
+    url: str
+    versions: list[Version] = field(default_factory=list)
+    gone_since: str | None = None
+    current: str | None = None    # sha256 of the body last stored (None if never stored)
+
+    def seen(self, sha256: str, at: str | None) -> None:
+        self.current = sha256
+        for v in self.versions:   # a body seen before (maybe back to an earlier one): no new version
+            if v.sha256 == sha256:
+                v.last_seen = at
+                return
+        self.versions.append(Version(sha256, at, at))
 
 
 def _append_jsonl(path: Path, entry: dict) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -104,6 +104,44 @@ class PortalSpider(scrapy.Spider):
         self.validators: dict[str, Validator] = {}
         self._list_pages_requested: Counter = Counter()
         self._list_pages_seen: set[tuple[str, tuple[str, str, str]]] = set()
+        self._requested: set[str] = set()
+        self._rechecked = False
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.spider_idle, signal=scrapy.signals.spider_idle)
+        return spider
+
+    def spider_idle(self) -> None:
+        """When discovery is done, revisit once the archived pages and files of these portals that
+        no list led to this run: a report taken off its list is fetched again, so one that now
+        answers 404 is logged `gone` (its stored versions stay in the archive)."""
+        if self._rechecked:
+            return
+        self._rechecked = True
+        requests = list(self.recheck_requests())
+        if not requests:
+            return
+        self.logger.info("revisiting %d archived URL(s) no list led to this run", len(requests))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def recheck_requests(self) -> Iterator[Request]:
+        """Requests for the detail pages and attachments of these portals whose last fetch was
+        received (stored or not modified) and which this run has not asked for."""
+        last: dict[str, dict] = {}
+        for entry in self.store.fetches():
+            if entry.get("portal") in self.portal_by_id and entry.get("role") in ("detail", "attachment"):
+                last[entry.get("requested_url") or entry["url"]] = entry
+        for url, entry in last.items():
+            if url in self._requested or entry.get("outcome") not in ("stored", "not_modified"):
+                continue
+            portal = self.portal_by_id[entry["portal"]]
+            meta = self._meta(portal, entry["role"], entry.get("referer"), entry.get("link_text"), recheck=True)
+            callback = self.parse_detail if entry["role"] == "detail" else self.parse_attachment
+            yield self._request(url, callback, meta)
 
     # ── requests ─────────────────────────────────────────────────────────────────────────────
 
@@ -136,6 +174,7 @@ class PortalSpider(scrapy.Spider):
         return {url: v for url, v in validators.items() if v.sha256 in store}
 
     def _request(self, url: str, callback, meta: dict[str, Any], **kwargs: Any) -> Request:
+        self._requested.add(url)
         headers = {}
         validator = self.validators.get(url)
         if validator is not None:
