@@ -21,7 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import search
-from .schema import migrate
+from .schema import REGION_FROM_PORTALS_SQL, migrate
 
 #: Headline figures of ``reports``: column -> the cell keys (pattern) whose values add up to it.
 HEADLINE_FIGURES: dict[str, str] = {
@@ -110,6 +110,7 @@ def _load(
 
     stats.update(_load_documents_and_fetches(db, fetches, [*records.values(), *failures]))
     stats.update(_replace_reports(db, records))
+    db.execute(REGION_FROM_PORTALS_SQL)
     db.execute(
         "delete from failures where sha256 in (select value from json_each(?))",
         [json.dumps(sorted(report_sha256s))],
@@ -256,10 +257,25 @@ def report_row(record: Mapping[str, Any]) -> dict[str, Any]:
         "finding": int(any(check.get("ok") is False and check.get("verdict") == "source"
                            for check in checks)),
         **headline_figures(cells),
+        **{k: (record.get("region") or {}).get(k) for k in ("province", "city", "county")},
+        "level": record.get("level"),
+        "check_status": check_status(checks),
         "record_digest": record_digest(record),
         "notes": _json_or_none(record.get("notes") or None),
         "text": record.get("text"),
     }
+
+
+def check_status(checks: Iterable[Mapping[str, Any]]) -> str:
+    """``passed`` (every check that ran passed), ``finding`` (one failed on cleanly read cells:
+    the report's own arithmetic), ``failed`` (failed, likely our misreading) or ``unchecked``."""
+    results = [check for check in checks if check.get("ok") is not None]
+    failed = [check for check in results if not check.get("ok")]
+    if not results:
+        return "unchecked"
+    if any(check.get("verdict") == "source" for check in failed):
+        return "finding"
+    return "failed" if failed else "passed"
 
 
 def cell_rows(record: Mapping[str, Any], labels: Mapping[str, Mapping[str, Any]]) -> list[dict]:

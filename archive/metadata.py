@@ -181,6 +181,11 @@ TABLES: dict[str, TableDoc] = {
             "review_total": _headline("行政复议 / administrative reconsiderations", "表四 行政复议 总计 (t4.review.total)"),
             "suits_total": _headline("行政诉讼 / lawsuits", "表四 未经复议直接起诉与复议后起诉总计之和 (t4.suit_direct.total + t4.suit_after_review.total) / direct suits plus suits after reconsideration"),
             "fees_amount": _headline("收费金额 / fees collected", "表二 行政事业性收费 本年收费金额 (t2.fees.amount) / administrative fees collected this year (2021 format)", unit="万元 10,000 yuan"),
+            "province": Doc("省 / province", "来自报告记录，否则取其门户 / from the record, else its portal"),
+            "city": Doc("市 / city", "来自报告记录，否则取其门户 / from the record, else its portal"),
+            "county": Doc("县区 / county or district", "来自报告记录，否则取其门户 / from the record, else its portal"),
+            "level": Doc("行政层级 / administrative level", "national 国家、province 省、city 市、county 县区、township 乡镇、department 部门；来自报告记录，否则取其门户 / from the record, else its portal"),
+            "check_status": Doc("校验结果 / check status", "passed 全部通过；finding 报告自身数字有误；failed 未通过，可能是读取错误；unchecked 无法校验 / passed: every check passed; finding: the report's own arithmetic fails; failed: a check failed, likely our misreading; unchecked: nothing could be checked"),
             "record_digest": Doc("记录指纹 / record digest", "所载入记录的 SHA-256，记录未变时重新载入跳过此报告 / SHA-256 of the record loaded; an unchanged record is skipped when loading again"),
             "notes": Doc("备注 / notes", "抽取过程的说明，JSON 列表 / notes from the extraction, JSON list"),
             "text": Doc("全文 / full text", "报告全文，中文字间的换行已去除 / the whole report text, line breaks inside Chinese text removed"),
@@ -190,7 +195,7 @@ TABLES: dict[str, TableDoc] = {
             "fts_table": search.FTS_TABLE,
             "fts_pk": search.FTS_ROWID_COLUMN,
             "sort_desc": "year",
-            "facets": ["year", "template", "finding"],
+            "facets": ["province", "city", "level", "year", "template", "format", "check_status"],
         },
     ),
     "cells": TableDoc(
@@ -277,6 +282,43 @@ where this.carried_over is not null and last.carried_forward is not null
   and this.carried_over != last.carried_forward
 order by this.year desc, this.issuer"""
 
+MOST_APPLICATIONS_SQL = """select issuer, count(*) as reports, min(year) as first_year,
+  max(year) as last_year, sum(applications_new) as applications,
+  max(applications_new) as most_in_one_year
+from reports
+where applications_new is not null
+group by issuer
+order by applications desc
+limit 200"""
+
+SHARE_REFUSED_SQL = """select id as report_id, title, issuer, year, total_handled, denied,
+  round(100.0 * denied / total_handled, 1) as denied_pct,
+  unable, rejected,
+  round(100.0 * (coalesce(denied, 0) + coalesce(unable, 0) + coalesce(rejected, 0))
+        / total_handled, 1) as not_disclosed_pct
+from reports
+where total_handled > 0
+order by denied_pct desc, total_handled desc
+limit 500"""
+
+CORRECTED_SUITS_SQL = """select r.id as report_id, r.title, r.issuer, r.year,
+  sum(case when c.key in ('t4.suit_direct.corrected', 't4.suit_after_review.corrected')
+      then c.value end) as suits_corrected,
+  sum(case when c.key = 't4.review.corrected' then c.value end) as reviews_corrected,
+  r.suits_total, r.review_total
+from reports r
+join cells c on c.report_id = r.id
+  and c.key in ('t4.suit_direct.corrected', 't4.suit_after_review.corrected', 't4.review.corrected')
+group by r.id
+having suits_corrected > 0
+order by suits_corrected desc, r.year desc"""
+
+BY_YEAR_SQL = """select year, count(*) as reports, sum(applications_new) as applications,
+  sum(denied) as denied, sum(total_handled) as total_handled,
+  round(100.0 * sum(denied) / sum(total_handled), 1) as denied_pct
+from reports where year is not null
+group by year order by year"""
+
 QUERIES: dict[str, dict[str, Any]] = {
     "search": {
         "title": "全文检索（按相关度排序）/ full-text search, ranked",
@@ -292,6 +334,26 @@ QUERIES: dict[str, dict[str, Any]] = {
         "title": "上年结转与去年结转下年不符 / carried over ≠ last year's carried forward",
         "description": "同一机关：本年“上年结转”不等于上一年度报告的“结转下年度继续办理”。 / Same issuer: this year's carried-over applications differ from last year's carried-forward figure.",
         "sql": CARRY_OVER_SQL,
+    },
+    "most_applications": {
+        "title": "收到申请最多的机关 / bodies with the most applications",
+        "description": "各机关历年本年新收申请数之和。 / New applications received, summed over each body's reports.",
+        "sql": MOST_APPLICATIONS_SQL,
+    },
+    "share_refused": {
+        "title": "不予公开的比例 / share of requests refused",
+        "description": "不予公开占办理结果总计的百分比，及不予公开、无法提供、不予处理合计的百分比。 / Withheld as a percentage of all applications answered, and withheld, cannot provide and not processed together.",
+        "sql": SHARE_REFUSED_SQL,
+    },
+    "corrected_lawsuits": {
+        "title": "行政诉讼结果纠正的报告 / lawsuits with corrected outcomes",
+        "description": "表四中行政诉讼“结果纠正”大于 0 的报告（法院纠正了机关的答复）。 / Reports whose table 4 lists lawsuits with a corrected outcome (a court corrected the body's answer).",
+        "sql": CORRECTED_SUITS_SQL,
+    },
+    "by_year": {
+        "title": "按年度汇总（图表见 /-/charts）/ totals by year (charted at /-/charts)",
+        "description": "每年的报告数、新收申请、不予公开与办理总数。 / Reports, new applications, withheld and handled per year.",
+        "sql": BY_YEAR_SQL,
     },
 }
 
@@ -329,8 +391,10 @@ def metadata_dict(
     source_url: str | None = None,
     license: str = LICENSE,
     license_url: str = LICENSE_URL,
+    raw_dir: str | PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Datasette metadata for the archive database at ``db_path``."""
+    """Datasette metadata for the archive database at ``db_path``. ``raw_dir``: the raw
+    archive (``DATA/raw``) the report pages link archived originals from."""
     conn = _connect(db_path)
     try:
         present = _tables_and_columns(conn)
@@ -364,6 +428,8 @@ def metadata_dict(
     }
     if source_url:
         metadata["source_url"] = source_url
+    if raw_dir is not None:
+        metadata["plugins"] = {"gongkai": {"raw_dir": str(Path(raw_dir).resolve())}}
     return metadata
 
 

@@ -11,7 +11,8 @@ Tables (see ``metadata.py`` for every column's description):
 - ``documents``   one row per archived original (``sha256`` of its bytes)
 - ``fetches``     the crawler's fetch log, one row per fetch
 - ``cell_keys``   the canonical cell keys of the official table formats, zh/en labels
-- ``reports``     one row per extracted report, headline figures, the text
+- ``reports``     one row per extracted report, headline figures, facets (region, level,
+                  check status; ``0002``), the text
 - ``cells``       one row per report and statistical cell
 - ``checks``      one row per report and arithmetic check
 - ``failures``    originals that could not be extracted
@@ -195,6 +196,41 @@ def _initial(db: Database) -> None:
         f"create virtual table {search.FTS_TABLE} using fts5"
         "(title, text, content='', tokenize='unicode61')"
     )
+
+
+#: ``reports.check_status`` from a report's checks: the facet that tells findings from misreads.
+CHECK_STATUS_SQL = """case
+    when not exists (select 1 from checks c where c.report_id = reports.id and c.ok is not null)
+        then 'unchecked'
+    when exists (select 1 from checks c where c.report_id = reports.id and c.ok = 0
+                 and c.verdict = 'source') then 'finding'
+    when exists (select 1 from checks c where c.report_id = reports.id and c.ok = 0)
+        then 'failed'
+    else 'passed' end"""
+
+#: Fill a report's region and level from its portal where the record did not give them.
+REGION_FROM_PORTALS_SQL = """update reports set
+    province = coalesce(reports.province, portals.province),
+    city = coalesce(reports.city, portals.city),
+    county = coalesce(reports.county, portals.county),
+    level = coalesce(reports.level, portals.level)
+from portals
+where portals.id = reports.portal
+  and (reports.province is null or reports.city is null or reports.county is null
+       or reports.level is null)"""
+
+
+@migrations(name="0002_report_facets")
+def _report_facets(db: Database) -> None:
+    """Facet columns on ``reports``: region and level (from the record, else its portal) and
+    ``check_status`` (passed / finding / failed / unchecked)."""
+    reports = db.table("reports")
+    for column in ("province", "city", "county", "level", "check_status"):
+        reports.add_column(column, str)
+    db.execute(REGION_FROM_PORTALS_SQL)
+    db.execute(f"update reports set check_status = {CHECK_STATUS_SQL}")
+    for columns in (["province", "city"], ["city"], ["level"], ["check_status"], ["format"]):
+        reports.create_index(columns)
 
 
 def migrate(db: Database) -> list[str]:

@@ -74,11 +74,12 @@ def register_plugin() -> None:
         pm.register(plugin, name="gongkai")
 
 
-def write_metadata(db_path: str | PathLike[str], metadata_path: str | PathLike[str]) -> Path:
+def write_metadata(db_path: str | PathLike[str], metadata_path: str | PathLike[str],
+                   *, raw_dir: str | PathLike[str] | None = None) -> Path:
     """Write the Datasette metadata of the database to ``metadata_path`` (JSON)."""
     path = Path(metadata_path)
-    path.write_text(json.dumps(metadata_dict(db_path), ensure_ascii=False, indent=2),
-                    encoding="utf-8")
+    path.write_text(json.dumps(metadata_dict(db_path, raw_dir=raw_dir), ensure_ascii=False,
+                               indent=2), encoding="utf-8")
     return path
 
 
@@ -88,16 +89,21 @@ def serve(
     port: int = 8001,
     *,
     extra_args: Sequence[str] = (),
+    raw_dir: str | PathLike[str] | None = None,
 ) -> None:
     """Run Datasette on the archive until interrupted. ``extra_args`` go to ``datasette serve``
-    as they are (``--reload``, ``--cors``, ``--get PATH`` …)."""
+    as they are (``--reload``, ``--cors``, ``--get PATH`` …). ``raw_dir``: the raw archive
+    whose originals the report pages serve; by default ``raw/`` beside the database, when
+    there is one (``DATA/gongkai.db`` → ``DATA/raw``)."""
     from datasette.cli import cli
 
     if not Path(db_path).exists():
         raise FileNotFoundError(db_path)
     register_plugin()
     with tempfile.TemporaryDirectory(prefix="gongkai-datasette-") as tmp:
-        metadata_path = write_metadata(db_path, Path(tmp) / "metadata.json")
+        if raw_dir is None and (Path(db_path).parent / "raw").is_dir():
+            raw_dir = Path(db_path).parent / "raw"
+        metadata_path = write_metadata(db_path, Path(tmp) / "metadata.json", raw_dir=raw_dir)
         args = datasette_args(db_path, host=host, port=port, metadata_path=metadata_path)
         cli.main(args=[*args, *extra_args], prog_name="datasette", standalone_mode=False)
 

@@ -99,6 +99,12 @@ def extract(file: Path, one_line: bool, with_text: bool):
     except ExtractError as e:
         click.echo(f"{file}: {type(e).__name__}: {' '.join(str(e).split())}", err=True)
         sys.exit(2)
+    except (MemoryError, RecursionError) as e:
+        click.echo(f"{file}: Unreadable: the document is too large or too deeply nested ({type(e).__name__})", err=True)
+        sys.exit(2)
+    except Exception as e:  # a parser bug on a strange file: still one line, never a traceback
+        click.echo(f"{file}: Unreadable: {type(e).__name__}: {' '.join(str(e).split())[:200]}", err=True)
+        sys.exit(2)
     if not with_text:
         record.pop("text", None)
     click.echo(_dumps(record, pretty=not one_line))
@@ -202,6 +208,80 @@ def bench_extract_cmd(docs: Path | None, repeat: int):
     click.echo(_dumps(bench_extract(docs, repeat=repeat), pretty=True))
 
 
+@main.command("export-warc")
+@_data_option()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="WARC file to write (gzip per record, e.g. archive.warc.gz).")
+@click.option("--portal", "portal_ids", multiple=True, help="Only this portal id (repeatable).")
+def export_warc_cmd(data: Path, output: Path, portal_ids: tuple[str, ...]):
+    """Write the raw archive as a standard WARC file: one response record per stored original
+    (original HTTP headers, target URI, fetch date, sha256 payload digest), revisit records for
+    unchanged re-downloads.
+
+    \b
+    Example:
+        gongkai export-warc --data data -o gongkai-raw.warc.gz
+    """
+    from gongkai.crawler.warc import export_warc
+
+    counts = export_warc(data, output, portals=set(portal_ids) or None)
+    click.echo(", ".join(f"{k}={v}" for k, v in counts.items()) + f" → {output}")
+
+
+@main.group()
+def portals():
+    """Portals YAML files and the health of their crawls.
+
+    \b
+    Example:
+        gongkai portals check portals.yaml
+        gongkai portals health --data data
+    """
+
+
+@portals.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def portals_check(file: Path):
+    """Validate a portals YAML file: every problem is listed with its entry and field; exit status
+    1 if there is any.
+
+    \b
+    Example:
+        gongkai portals check portals.yaml
+    """
+    from gongkai.crawler.health import check_portals
+
+    problems = check_portals(file)
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    from gongkai.crawler import load_portals
+
+    click.echo(f"{file}: {len(load_portals(file))} portal(s), OK")
+
+
+@portals.command("health")
+@_data_option()
+@click.option("--all-runs", is_flag=True, help="Every run, not only each portal's latest.")
+@click.option("--stale-days", type=int, default=30, show_default=True,
+              help="Flag a portal with no new report for this many days in January–April.")
+def portals_health(data: Path, all_runs: bool, stale_days: int):
+    """Crawl health per portal per run (pages, reports found, new, changed, gone, errors, blocked)
+    with flags such as zero_reports and no_new_report_days:N; exit status 1 if any flag is set.
+
+    \b
+    Example:
+        gongkai portals health --data data
+    """
+    from gongkai.crawler.health import crawl_health
+
+    rows = crawl_health(data, stale_days=stale_days, latest_only=not all_runs)
+    click.echo(_dumps(rows, pretty=True))
+    if any(r["flags"] for r in rows):
+        raise SystemExit(1)
+
+
 @main.command()
 @_data_option()
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
@@ -235,7 +315,7 @@ def serve(data: Path, port: int, host: str):
     if not db.exists():
         raise click.ClickException(f"{db} not found: run `gongkai build --data {data}` first")
     click.echo(f"Serving {db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    archive_serve(str(db), host, port)
+    archive_serve(str(db), host, port, raw_dir=Path(data) / "raw")
 
 
 @main.command()
@@ -276,7 +356,7 @@ def demo(port: int, host: str, data: Path, portal_port: int, no_serve: bool):
 
         url = f"http://{host}:{port}/"
         click.echo(f"[4/4] serving the archive: open {url}  (Ctrl-C to stop)")
-        archive_serve(str(db), host, port)
+        archive_serve(str(db), host, port, raw_dir=data / "raw")
 
 
 def _with_spinner(label: str, fn):

@@ -8,17 +8,17 @@ cd "$(dirname "$0")/.."
 
 VENV=.venv
 
-# ── system packages: "<command that proves it is installed> <debian package>" per line ──────
-# None needed yet. Planned: "soffice libreoffice-writer-nogui" (.doc/.wps → .docx),
-# "chromium chromium" (browser tests).
+# ── system packages (Debian), installed when dpkg does not list them ─────────────────────────
 APT_PACKAGES=(
-  "soffice libreoffice-writer-nogui"   # .doc/.wps reports -> .docx (pipelines/read_doc.py)
+  libreoffice-writer-nogui   # .doc/.wps reports -> .docx (pipelines/read_doc.py)
+  chromium                   # tests/browser: headless Chromium
+  chromium-driver            # tests/browser: selenium drives it through chromedriver
+  fonts-wqy-zenhei           # a CJK font, so pages and screenshots render Chinese
 )
 
 missing=()
-for entry in "${APT_PACKAGES[@]}"; do
-  read -r cmd pkg <<<"$entry"
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"

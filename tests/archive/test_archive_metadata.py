@@ -35,9 +35,18 @@ def test_metadata(archive_db):
     assert "万元" in reports["columns"]["fees_amount"]
     # units live in descriptions only: Datasette's units key rejects 万元 (HTTP 500)
     assert all("units" not in table for table in database["tables"].values())
-    assert set(database["queries"]) == set(QUERIES) == {"search", "arithmetic_findings",
-                                                        "carry_over_mismatch"}
+    assert set(database["queries"]) == set(QUERIES) == {
+        "search", "arithmetic_findings", "carry_over_mismatch", "most_applications",
+        "share_refused", "corrected_lawsuits", "by_year"}
+    assert reports["facets"] == ["province", "city", "level", "year", "template", "format",
+                                 "check_status"]
+    assert "plugins" not in metadata
     assert "bm25(reports_fts)" in QUERIES["search"]["sql"]
     # FTS5 shadow tables are SQLite's business, not described
     assert not any(name.startswith("reports_fts_") for name in database["tables"])
     json.dumps(metadata)
+
+
+def test_raw_dir_goes_to_the_plugin_config(archive_db, tmp_path):
+    metadata = metadata_dict(archive_db, raw_dir=tmp_path)
+    assert metadata["plugins"] == {"gongkai": {"raw_dir": str(tmp_path.resolve())}}
