@@ -188,6 +188,7 @@ def bench():
     \b
     Example:
         gongkai bench extract
+        gongkai bench crawl --portals 50 --delay 0.5
     """
 
 
@@ -206,6 +207,33 @@ def bench_extract_cmd(docs: Path | None, repeat: int):
     from gongkai.bench import bench_extract
 
     click.echo(_dumps(bench_extract(docs, repeat=repeat), pretty=True))
+
+
+@bench.command("crawl")
+@click.option("--portals", type=click.IntRange(1, 250), default=50, show_default=True,
+              help="Local portals of the politeness benchmark, each on its own 127.0.0.x address.")
+@click.option("--delay", type=click.FloatRange(min=0.01), default=0.5, show_default=True,
+              help="DOWNLOAD_DELAY per portal (s) of the politeness benchmark; the ideal is PORTALS / DELAY pages/s.")
+@click.option("--pages", type=click.IntRange(2, 100), default=10, show_default=True,
+              help="Pages per portal of the politeness benchmark (one list page, the rest reports).")
+@click.option("--repeat", type=click.IntRange(1, 10), default=3, show_default=True,
+              help="Runs of each side of the throughput benchmark; the best is kept.")
+@click.option("--site", type=click.Choice(["sample", "network"]), default="sample", show_default=True,
+              help="Throughput site: the sample portal, or the 5-family sample network (one address each).")
+def bench_crawl_cmd(portals: int, delay: float, pages: int, repeat: int, site: str):
+    """Crawl throughput and politeness, on local servers only (127.0.0.0/8). Throughput: pages/s of
+    gongkai's spider on the sample portal with politeness off (no delay, AutoThrottle off) against a
+    bare `scrapy runspider` fetching the same URLs with the same concurrency (ratio gongkai/bare).
+    Politeness: pages/s of a polite crawl of PORTALS small portals against the ideal PORTALS / DELAY.
+
+    \b
+    Example:
+        gongkai bench crawl
+        gongkai bench crawl --portals 60 --delay 0.5 --pages 8 --site network
+    """
+    from gongkai.bench import bench_crawl
+
+    click.echo(_dumps(bench_crawl(portals=portals, delay=delay, pages=pages, repeat=repeat, site=site), pretty=True))
 
 
 @main.command("export-warc")

@@ -1,12 +1,14 @@
 """A network of sample portals, one per list family, for crawler tests (opt-in; the default
 ``build_site()`` / ``start()`` portal is unchanged).
 
-    with start_network() as net:                 # served on a free port from a daemon thread
+    with start_network() as net:                 # each family on its own loopback address
         net.portals_yaml(); net.truth            # one YAML entry per family: its column URL only
         net.switch(2)                            # the site's next version: one report withdrawn
                                                  # (404), one corrected (new bytes)
 
-Families (all under one host, each below its own prefix), 44 reports each (220 in all) plus news:
+Families (each below its own path prefix and, when served by ``start_network``, on its own
+loopback address — 127.0.0.2, 127.0.0.3, … — so that Scrapy's per-site politeness, one download
+slot per host, lets them be crawled in parallel), 44 reports each (220 in all) plus news:
 
 - ``trs``: TRS WCM, ``index.html``, ``index_1.html``… named only by ``createPageHTML`` (UTF-8);
 - ``hanweb``: 大汉 column whose records come from ``/hanweb/module/web/jpage/dataproxy.jsp``
@@ -31,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import random
+import socket
 import threading
 import time
 from datetime import datetime, timedelta
@@ -67,15 +70,16 @@ class Page:
 
 @dataclasses.dataclass
 class Network:
-    base_url: str
+    base_url: str                          # the first family's
     version: int
     pages: dict[str, Page]                 # path (with query for ?page=N) → response
     records: dict[str, list[str]]          # Hanweb column id → its <record> CDATA items
     truth: list[dict]
     slow: set[str]
+    base_urls: dict[str, str] = dataclasses.field(default_factory=dict)   # family → its base URL
 
     def column_url(self, family: str) -> str:
-        return self.base_url + _COLUMN[family]
+        return self.base_urls.get(family, self.base_url) + _COLUMN[family]
 
     def portals_yaml(self, families: tuple[str, ...] = FAMILIES) -> str:
         entries = [{"id": f"net-{f}", "name": f"{_PLACES[f]}人民政府（示例）", "url": self.column_url(f),
@@ -106,10 +110,27 @@ def _templates():
     return by_template
 
 
-def build_network(base_url: str, version: int = 1) -> Network:
-    """Every page of every family for ``base_url``; ``version`` 2 withdraws one report and
-    corrects another in each family."""
-    base = base_url.rstrip("/")
+def loopback_hosts(n: int, first: int = 2) -> list[str]:
+    """``n`` loopback addresses (127.0.0.2, 127.0.0.3, …; Linux routes all of 127.0.0.0/8 to
+    ``lo``) that can be bound here; where only 127.0.0.1 can (e.g. macOS without aliases), ``n``
+    times 127.0.0.1 — still correct, but one Scrapy download slot for all."""
+    hosts = [f"127.0.{(i >> 8) & 255}.{i & 255}" for i in range(first, first + n)]
+    if any(h.endswith(".0") or h.endswith(".255") for h in hosts):
+        hosts = [f"127.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}" for i in range(first, first + n)]
+    for host in hosts[:1] + hosts[-1:]:
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind((host, 0))
+        except OSError:
+            return ["127.0.0.1"] * n
+    return hosts
+
+
+def build_network(base_url: str | dict[str, str], version: int = 1) -> Network:
+    """Every page of every family for ``base_url`` (one base for all, or family → base URL);
+    ``version`` 2 withdraws one report and corrects another in each family."""
+    bases = ({f: base_url[f].rstrip("/") for f in FAMILIES} if isinstance(base_url, dict)
+             else dict.fromkeys(FAMILIES, base_url.rstrip("/")))
     templates = _templates()
     pages: dict[str, Page] = {}
     records: dict[str, list[str]] = {}
@@ -122,6 +143,7 @@ def build_network(base_url: str, version: int = 1) -> Network:
         pages[path] = Page(status, body, content_type, _validators(body) if status == 200 else {})
 
     for fi, family in enumerate(FAMILIES):
+        base = bases[family]
         rng = random.Random(f"network:{family}")
         place = _PLACES[family]
         gbk = family in ("hanweb", "plain")
@@ -215,7 +237,7 @@ def build_network(base_url: str, version: int = 1) -> Network:
             entries.append((title, href_base + name, published))
 
         _lists(family, entries, add, records, slow, prefix, encode, page_type)
-    return Network(base, version, pages, records, truth, slow)
+    return Network(bases[FAMILIES[0]], version, pages, records, truth, slow, bases)
 
 
 def _pdf(report, cache: dict[int, bytes], k: int) -> bytes:
@@ -300,6 +322,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: "_NetworkServer"
     protocol_version = "HTTP/1.1"
     server_version = "nginx"
+    # TCP_NODELAY: headers and body are written separately; with Nagle and the client's delayed
+    # ACK every keep-alive response would stall ~40 ms.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # noqa: A002
         pass
@@ -345,18 +370,39 @@ class _NetworkServer(ThreadingHTTPServer):
 
 
 class NetworkPortal:
-    """The network served on 127.0.0.1 from a daemon thread; ``switch(version)`` between crawls."""
+    """The network served from daemon threads: by default each family on its own loopback
+    address (``loopback_hosts``), all on ``port`` (0: a free one per address); with ``host``, every
+    family on that one host. ``switch(version)`` between crawls."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", version: int = 1):
-        self._server = _NetworkServer((host, port), _Handler)
-        self._server.requested = []
-        self.base_url = f"http://{host}:{self._server.server_address[1]}"
-        self._server.network = build_network(self.base_url, version)
-        self._thread: threading.Thread | None = None
+    def __init__(self, port: int = 0, host: str | None = None, version: int = 1):
+        hosts = loopback_hosts(len(FAMILIES)) if host is None else [host] * len(FAMILIES)
+        self._servers: list[_NetworkServer] = []
+        self._requested: list[str] = []
+        by_host: dict[str, _NetworkServer] = {}
+        try:
+            for h in hosts:
+                if h not in by_host:
+                    server = _NetworkServer((h, port), _Handler)
+                    server.requested = self._requested
+                    by_host[h] = server
+                    self._servers.append(server)
+        except BaseException:
+            for server in self._servers:
+                server.server_close()
+            raise
+        self.base_urls = {f: f"http://{h}:{by_host[h].server_address[1]}" for f, h in zip(FAMILIES, hosts)}
+        self.base_url = self.base_urls[FAMILIES[0]]
+        self.switch(version)
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def hosts(self) -> list[str]:
+        """The distinct addresses served."""
+        return [s.server_address[0] for s in self._servers]
 
     @property
     def network(self) -> Network:
-        return self._server.network
+        return self._servers[0].network
 
     @property
     def truth(self) -> list[dict]:
@@ -364,24 +410,32 @@ class NetworkPortal:
 
     @property
     def requested(self) -> list[str]:
-        return self._server.requested
+        return self._requested
 
     def portals_yaml(self, families: tuple[str, ...] = FAMILIES) -> str:
         return self.network.portals_yaml(families)
 
     def switch(self, version: int) -> None:
-        self._server.network = build_network(self.base_url, version)
+        network = build_network(self.base_urls, version)
+        for server in self._servers:
+            server.network = network
 
     def start(self) -> "NetworkPortal":
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        if not self._threads:
+            self._threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in self._servers]
+            for t in self._threads:
+                t.start()
         return self
 
     def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-        self._server.server_close()
+        if self._threads:
+            for server in self._servers:
+                server.shutdown()
+            for t in self._threads:
+                t.join(timeout=5)
+            self._threads = []
+        for server in self._servers:
+            server.server_close()
 
     def __enter__(self) -> "NetworkPortal":
         return self.start()
@@ -390,5 +444,6 @@ class NetworkPortal:
         self.stop()
 
 
-def start_network(port: int = 0, version: int = 1) -> NetworkPortal:
-    return NetworkPortal(port, version=version).start()
+def start_network(port: int = 0, version: int = 1, host: str | None = None) -> NetworkPortal:
+    """The network, started: each family on its own loopback address unless ``host`` is given."""
+    return NetworkPortal(port, host=host, version=version).start()
