@@ -521,3 +521,64 @@ def _tidy_number(value: float) -> float | int:
         return int(value)
     return value
 
+
+
+# ── runs: the summary of each incremental load (table ``runs``, migration 0003) ───────────────
+
+#: Columns of ``runs`` that hold JSON (lists or objects).
+_RUN_JSON_COLUMNS = ("portals", "failed_checks", "blocked_portals", "per_portal", "summary")
+
+
+def record_run(db_path: str | PathLike[str], run: Mapping[str, Any]) -> dict[str, Any]:
+    """Write one ``runs`` row (``run_id`` required; lists and dicts stored as JSON); returns it.
+
+    Writing the same ``run_id`` again replaces the row."""
+    if not run.get("run_id"):
+        raise ValueError("run without run_id")
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    db = Database(db_path)
+    try:
+        migrate(db)
+        columns = set(db.table("runs").columns_dict)
+        row = {k: (_json_or_none(v) if k in _RUN_JSON_COLUMNS else v)
+               for k, v in run.items() if k in columns}
+        with db.atomic():
+            db.table("runs").upsert(row, pk="run_id")
+        return row
+    finally:
+        db.close()
+
+
+def last_run(db_path: str | PathLike[str]) -> dict[str, Any] | None:
+    """The newest ``runs`` row (JSON columns decoded), or None (no database, or no run yet)."""
+    if not Path(db_path).exists():
+        return None
+    db = Database(db_path)
+    try:
+        if "runs" not in db.table_names():
+            return None
+        rows = list(db.query("select * from runs order by finished_at desc, rowid desc limit 1"))
+    finally:
+        db.close()
+    if not rows:
+        return None
+    row = dict(rows[0])
+    for column in _RUN_JSON_COLUMNS:
+        if row.get(column) is not None:
+            row[column] = json.loads(row[column])
+    return row
+
+
+def report_digests(db_path: str | PathLike[str]) -> dict[str, str]:
+    """Report id → ``record_digest`` of every report in the archive (empty when there is none):
+    what a load compares before and after to count new and changed reports."""
+    if not Path(db_path).exists():
+        return {}
+    db = Database(db_path)
+    try:
+        if "reports" not in db.table_names():
+            return {}
+        return {row["id"]: row["record_digest"]
+                for row in db.query("select id, record_digest from reports")}
+    finally:
+        db.close()

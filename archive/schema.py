@@ -17,6 +17,8 @@ Tables (see ``metadata.py`` for every column's description):
 - ``checks``      one row per report and arithmetic check
 - ``failures``    originals that could not be extracted
 - ``reports_fts`` the contentless bigram full-text index of ``reports`` (``search.py``)
+- ``runs``        one row per incremental archive load (``0003``): what changed, failed checks,
+                  blocked portals, and how far the fetch log has been loaded
 """
 from __future__ import annotations
 
@@ -231,6 +233,37 @@ def _report_facets(db: Database) -> None:
     db.execute(f"update reports set check_status = {CHECK_STATUS_SQL}")
     for columns in (["province", "city"], ["city"], ["level"], ["check_status"], ["format"]):
         reports.create_index(columns)
+
+
+@migrations(name="0003_runs")
+def _runs(db: Database) -> None:
+    """``runs``: the summary of every incremental load of the archive (written by
+    ``load.record_run``), and the watermarks the next load starts from."""
+    db.table("runs").create(
+        {
+            "run_id": str,
+            "started_at": str,
+            "finished_at": str,
+            "trigger": str,
+            "portals": str,
+            "pages_fetched": int,
+            "reports_total": int,
+            "reports_new": int,
+            "reports_changed": int,
+            "reports_gone": int,
+            "pages_failed": int,
+            "documents_pending": int,
+            "fetches_loaded": int,
+            "fetch_log_lines": int,
+            "crawl_runs_seen": int,
+            "failed_checks": str,
+            "blocked_portals": str,
+            "per_portal": str,
+            "summary": str,
+        },
+        pk="run_id",
+    )
+    db.table("runs").create_index(["finished_at"])
 
 
 def migrate(db: Database) -> list[str]:

@@ -15,9 +15,11 @@ union of the portal entries the data dir was crawled with (for provenance at ext
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import multiprocessing
 import os
+import re
 import time
 from datetime import datetime, timezone
 from multiprocessing.connection import wait as _wait_any
@@ -67,8 +69,9 @@ def cache_path(data: str | os.PathLike, sha256: str) -> Path:
 # ── crawl ────────────────────────────────────────────────────────────────────────────────────
 
 def crawl(portals: str | os.PathLike, data: str | os.PathLike, delay: float | None = None,
-          log_file: str | os.PathLike | None = None) -> dict:
-    """Crawl every portal of the YAML file into DATA/raw (Scrapy runs in a subprocess).
+          log_file: str | os.PathLike | None = None, only: Iterable[str] | None = None) -> dict:
+    """Crawl every portal of the YAML file (or the ids in `only`) into DATA/raw (Scrapy runs in
+    a subprocess).
 
     Returns the crawler's per-portal stats. The portal entries are merged into DATA/portals.yaml.
     """
@@ -77,7 +80,16 @@ def crawl(portals: str | os.PathLike, data: str | os.PathLike, delay: float | No
     data = Path(data)
     data.mkdir(parents=True, exist_ok=True)
     remember_portals(portals, data)
-    return run_crawl(str(portals), str(data), delay=delay, log_file=log_file)
+    only = list(only) if only is not None else None
+    return run_crawl(str(portals), str(data), delay=delay, log_file=log_file, only=only)
+
+
+def portal_groups(portals: str | os.PathLike) -> dict[str, list[str]]:
+    """Group name → portal ids of the YAML file (an entry's optional `group:`, else "default")."""
+    groups: dict[str, list[str]] = {}
+    for p in _portal_entries(portals):
+        groups.setdefault(str(p.get("group") or "default"), []).append(p["id"])
+    return groups
 
 
 def _portal_entries(path: str | os.PathLike) -> list[dict]:
@@ -302,7 +314,6 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     with the reasons. Returns counts.
     """
     from gongkai.crawler.store import RawStore
-    from gongkai.pipelines.select import choose_report
 
     data = Path(data)
     store = RawStore(str(data))
@@ -310,6 +321,38 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     candidates = report_candidates(store.fetches())
 
     # 1. every original needed, extracted once (cache hit or worker process)
+    entries, extracted = _extract_originals(data, store, candidates, version, workers=workers,
+                                            timeout=timeout, progress=progress)
+
+    # 2. one report per page
+    portals = load_portal_table(data)
+    reports, failures = [], []
+    for c in candidates:
+        report, failed = _choose(c, entries, portals)
+        if report is None:
+            failures.extend(failed)
+        else:
+            reports.append(report)
+
+    _atomic_write(reports_path(data), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reports))
+    _atomic_write(failures_path(data), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in failures))
+    statuses = [e["status"] for e in entries.values()]
+    return {
+        "report_pages": len(candidates),
+        "originals": len(entries),
+        "extracted": extracted,
+        "cached": len(entries) - extracted,
+        "original_failures": sum(s != "ok" for s in statuses),
+        "reports": len(reports),
+        "failed_pages": len({f["page_url"] for f in failures}),
+        "extractor_version": version,
+    }
+
+
+def _extract_originals(data: Path, store, candidates: list[dict], version: str, *, workers: int,
+                       timeout: float, progress: ProgressFn | None) -> tuple[dict[str, dict], int]:
+    """The cache entry of every original of `candidates` (extracted in worker processes when not
+    cached for `version`); returns (sha256 → entry, how many were extracted now)."""
     originals: dict[str, dict] = {}
     for c in candidates:
         for f in [c["page"], *c["attachments"]]:
@@ -328,35 +371,23 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
                  "record": value if status == "ok" else None}
         _atomic_write(cache_path(data, sha), json.dumps(entry, ensure_ascii=False))
         entries[sha] = entry
+    return entries, len(jobs)
 
-    # 2. one report per page
-    portals = load_portal_table(data)
-    reports, failures = [], []
-    for c in candidates:
-        page = c["page"]
-        page_rec = _with_source(entries[page["sha256"]], page)
-        att_recs = [r for r in (_with_source(entries[a["sha256"]], a) for a in c["attachments"]) if r]
-        chosen = choose_report(page_rec, att_recs) if (page_rec or att_recs) else None
-        by_sha = {f["sha256"]: f for f in [page, *c["attachments"]]}
-        if chosen is None:
-            failures.extend(_failures(page, c["attachments"], entries, portals))
-            continue
-        fetch = by_sha.get(chosen.get("sha256")) or page
-        reports.append(_with_provenance(chosen, fetch, page, portals))
 
-    _atomic_write(reports_path(data), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reports))
-    _atomic_write(failures_path(data), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in failures))
-    statuses = [e["status"] for e in entries.values()]
-    return {
-        "report_pages": len(candidates),
-        "originals": len(originals),
-        "extracted": len(jobs),
-        "cached": len(originals) - len(jobs),
-        "original_failures": sum(s != "ok" for s in statuses),
-        "reports": len(reports),
-        "failed_pages": len({f["page_url"] for f in failures}),
-        "extractor_version": version,
-    }
+def _choose(candidate: dict, entries: dict[str, dict],
+            portals: dict[str, dict]) -> tuple[dict | None, list[dict]]:
+    """(the report record of a report page with provenance, or None; its failure rows)."""
+    from gongkai.pipelines.select import choose_report
+
+    page = candidate["page"]
+    page_rec = _with_source(entries[page["sha256"]], page)
+    att_recs = [r for r in (_with_source(entries[a["sha256"]], a) for a in candidate["attachments"]) if r]
+    chosen = choose_report(page_rec, att_recs) if (page_rec or att_recs) else None
+    if chosen is None:
+        return None, _failures(page, candidate["attachments"], entries, portals)
+    by_sha = {f["sha256"]: f for f in [page, *candidate["attachments"]]}
+    fetch = by_sha.get(chosen.get("sha256")) or page
+    return _with_provenance(chosen, fetch, page, portals), []
 
 
 def _now() -> str:
@@ -398,6 +429,162 @@ def _failures(page: dict, attachments: list[dict], entries: dict[str, dict],
     return [{"sha256": f["sha256"], "source_url": f["url"], "kind": e["status"], "reason": e["reason"],
              "at": e.get("extracted_at"), "fetched_at": f.get("fetched_at"),
              "filename": f.get("filename"), **context} for f, e in failed]
+
+
+# ── per document (the Dagster service: one partition per report page version) ────────────────
+
+def documents_dir(data: str | os.PathLike) -> Path:
+    return records_dir(data) / "documents"
+
+
+def document_path(data: str | os.PathLike, key: str) -> Path:
+    return documents_dir(data) / f"{key}.json"
+
+
+def document_key(candidate: dict) -> str:
+    """The partition key of a report page version: `<portal>-<20 hex>`, the hex from the sha256
+    of the page's original and its attachments' (so a changed page or attachment is a new key,
+    an unchanged one the same key on every crawl)."""
+    shas = [candidate["page"]["sha256"], *sorted(a["sha256"] for a in candidate["attachments"])]
+    digest = hashlib.sha256("\n".join(shas).encode("ascii")).hexdigest()[:20]
+    portal = re.sub(r"[^a-z0-9-]", "-", str(candidate["page"].get("portal") or "portal").lower())
+    return f"{portal}-{digest}"
+
+
+def report_documents(data: str | os.PathLike, fetches: Iterable[dict] | None = None) -> dict[str, dict]:
+    """Document key → report candidate (`report_candidates`) of DATA's fetch log, in log order:
+    the current version of every report page."""
+    from gongkai.crawler.store import RawStore
+
+    if fetches is None:
+        fetches = RawStore(str(data)).fetches()
+    return {document_key(c): c for c in report_candidates(fetches)}
+
+
+def extract_documents(data: str | os.PathLike, keys: Iterable[str], *, workers: int = EXTRACT_WORKERS,
+                      timeout: float = EXTRACT_TIMEOUT) -> dict:
+    """Extract the report pages `keys` (document keys) only: their originals (cache first, as in
+    `extract_all`), then the chosen report or the failures of each page, written to
+    DATA/records/documents/<key>.json. Keys no longer in the fetch log are counted `unknown`."""
+    from gongkai.crawler.store import RawStore
+
+    data = Path(data)
+    store = RawStore(str(data))
+    docs = report_documents(data, store.fetches())
+    keys = list(dict.fromkeys(keys))
+    chosen = {k: docs[k] for k in keys if k in docs}
+    version = _extractor_version()
+    entries, extracted = _extract_originals(data, store, list(chosen.values()), version,
+                                            workers=workers, timeout=timeout, progress=None)
+    portals = load_portal_table(data)
+    reports = failed_pages = 0
+    for key, c in chosen.items():
+        report, failures = _choose(c, entries, portals)
+        reports += report is not None
+        failed_pages += report is None
+        _atomic_write(document_path(data, key), json.dumps(
+            {"key": key, "page_url": c["page"]["url"], "portal": c["page"].get("portal"),
+             "extractor_version": version, "extracted_at": _now(),
+             "report": report, "failures": failures}, ensure_ascii=False))
+    return {"documents": len(chosen), "unknown": len(keys) - len(chosen), "originals": len(entries),
+            "extracted": extracted, "cached": len(entries) - extracted, "reports": reports,
+            "failed_pages": failed_pages, "extractor_version": version}
+
+
+def load_new(data: str | os.PathLike) -> dict:
+    """The incremental load (the archive's one writer in the Dagster service).
+
+    Loads the fetch-log lines after the last run's watermark (`runs.fetch_log_lines`), and the
+    report (or failures) of every current report page extracted by `extract_documents`; reports
+    whose record is unchanged are skipped by `archive.load` (record digest), so nothing is
+    rewritten when nothing changed. Returns the run summary (counts; `record_run` stores it):
+    new / changed / gone reports, pages without a report, pending documents, crawl runs since
+    the last run with blocked portals, reports per portal, and the new watermarks.
+    """
+    from collections import Counter
+
+    from gongkai.archive.load import last_run, load, report_digests
+    from gongkai.crawler.store import RawStore
+
+    data = Path(data)
+    started = _now()
+    store = RawStore(str(data))
+    fetches = list(store.fetches())
+    previous = last_run(db_path(data)) or {}
+    start = int(previous.get("fetch_log_lines") or 0)
+    if start > len(fetches):  # a different fetch log: load it all again (upserts by fetch id)
+        start = 0
+    docs = report_documents(data, fetches)
+    reports, failures, pending, failed_pages = [], [], 0, 0
+    for key in docs:
+        path = document_path(data, key)
+        if not path.exists():
+            pending += 1
+            continue
+        done = json.loads(path.read_text(encoding="utf-8"))
+        if done.get("report"):
+            reports.append(done["report"])
+        else:
+            failed_pages += 1
+            failures.extend(done.get("failures") or [])
+
+    db = db_path(data)
+    before = report_digests(db)
+    stats = load(str(db), reports=reports, fetches=fetches[start:],
+                 portals=list(load_portal_table(data).values()), failures=failures,
+                 cell_labels=cell_labels())
+    after = report_digests(db)
+
+    # report pages the portal no longer serves: their latest fetch since the last run is "gone"
+    latest_new: dict[str, str] = {}
+    for f in fetches[start:]:
+        for url in {f.get("url"), f.get("requested_url")} - {None}:
+            latest_new[url] = f.get("outcome")
+    page_urls = {c["page"]["url"] for c in docs.values()}
+    gone = sorted(u for u in page_urls if latest_new.get(u) == "gone")
+
+    runs = list(store.runs())
+    seen = int(previous.get("crawl_runs_seen") or 0)
+    new_runs = runs[seen:] if seen <= len(runs) else runs
+    blocked = sorted({r["portal"] for r in new_runs if r.get("blocked")})
+    return {
+        "started_at": started,
+        "finished_at": _now(),
+        "portals": sorted({r["portal"] for r in new_runs if r.get("portal")}),
+        "pages_fetched": sum(int(r.get("pages_fetched") or 0) for r in new_runs),
+        "reports_total": len(after),
+        "reports_new": len(after.keys() - before.keys()),
+        "reports_changed": sum(1 for k in after.keys() & before.keys() if after[k] != before[k]),
+        "reports_gone": len(gone),
+        "pages_failed": failed_pages,
+        "documents_pending": pending,
+        "fetches_loaded": len(fetches) - start,
+        "fetch_log_lines": len(fetches),
+        "crawl_runs_seen": len(runs),
+        "blocked_portals": blocked,
+        "crawl_runs": {r["portal"]: {k: r.get(k) for k in ("reports_found", "pages_fetched", "stored",
+                                                         "not_modified", "gone", "errors", "blocked")}
+                       for r in new_runs if r.get("portal")},
+        "per_portal": dict(Counter(str(r.get("portal")) for r in reports)),
+        "load": stats,
+    }
+
+
+def record_run(data: str | os.PathLike, run_id: str, summary: dict, *, trigger: str | None = None,
+               failed_checks: list | None = None) -> dict:
+    """Store a run summary (from `load_new`) as a row of the archive's `runs` table."""
+    from gongkai.archive.load import record_run as archive_record_run
+
+    row = {**summary, "run_id": run_id, "trigger": trigger, "failed_checks": failed_checks or [],
+           "summary": {**summary, "failed_checks": failed_checks or []}}
+    return archive_record_run(str(db_path(data)), row)
+
+
+def last_run(data: str | os.PathLike) -> dict | None:
+    """The newest row of the archive's `runs` table (None before the first incremental load)."""
+    from gongkai.archive.load import last_run as archive_last_run
+
+    return archive_last_run(str(db_path(data)))
 
 
 def crawl_summary(stats: dict | None) -> dict:

@@ -12,14 +12,14 @@ TABLES = {"portals", "documents", "fetches", "cell_keys", "reports", "cells", "c
 def test_migrate_creates_the_schema_and_is_idempotent(tmp_path):
     db = sqlite_utils.Database(tmp_path / "a.db")
     assert schema_version(db) == 0
-    assert migrate(db) == ["0001_initial", "0002_report_facets"]
+    assert migrate(db) == ["0001_initial", "0002_report_facets", "0003_runs"]
     schema = list(db.query("select type, name, sql from sqlite_master order by name"))
     assert migrate(db) == []
     assert migrate(db) == []
     assert list(db.query("select type, name, sql from sqlite_master order by name")) == schema
-    assert schema_version(db) == 2
+    assert schema_version(db) == 3
     assert TABLES <= set(db.table_names())
-    assert db[MIGRATIONS_TABLE].count == 2
+    assert db[MIGRATIONS_TABLE].count == 3
     assert {"province", "city", "county", "level", "check_status"} <= set(db["reports"].columns_dict)
 
 
@@ -38,7 +38,7 @@ def test_migration_0002_fills_facets_of_existing_reports(tmp_path):
     db["reports"].insert({"id": "r", "fts_rowid": 1, "sha256": "s", "portal": "p"})
     db["checks"].insert_all([{"report_id": "r", "seq": 1, "ok": 1},
                              {"report_id": "r", "seq": 2, "ok": 0, "verdict": "source"}])
-    assert migrate(db) == ["0002_report_facets"]
+    assert migrate(db)[0] == "0002_report_facets"
     row = db["reports"].get("r")
     assert (row["province"], row["city"], row["level"], row["check_status"]) == (
         "河南省", "洛阳市", "county", "finding")

@@ -51,3 +51,30 @@ def test_config_defaults_from_environment(monkeypatch, tmp_path):
     # set: an EnvVar (resolved at run launch); unset: the plain default
     assert isinstance(cfg.data_dir, EnvVar) and cfg.data_dir.env_var_name == "GONGKAI_DATA"
     assert cfg.portals == resources.DEFAULT_PORTALS
+
+
+def test_service_definitions_have_schedules_sensors_jobs_and_checks():
+    """What `dagster dev` shows beside the graph: per-group schedules (daily January–April,
+    weekly otherwise, Beijing time), the sensors, the jobs they start and the asset checks."""
+    from dagster import AssetCheckKey, AssetKey
+
+    from gongkai.dagster_project import schedules
+
+    Definitions.validate_loadable(defs)
+    repo = defs.get_repository_def()
+    crons = {s.name: (s.cron_schedule, s.execution_timezone) for s in repo.schedule_defs}
+    assert crons["crawl_default_daily_season"] == (schedules.SEASON_CRON, "Asia/Shanghai")
+    assert crons["crawl_default_weekly"] == (schedules.OFF_SEASON_CRON, "Asia/Shanghai")
+    assert {s.name for s in repo.sensor_defs} == {"portals_sensor", "documents_sensor", "archive_sensor"}
+    assert {"crawl", "extract", "archive"} <= {j.name for j in repo.get_all_jobs()}
+    graph = defs.resolve_asset_graph()
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert checks == {("raw_archive", "crawl_health"), ("archive_db", "report_arithmetic"),
+                      ("archive_db", "coverage"), ("archive_db", "metadata_complete")}
+    blocking = {k.name for k in graph.asset_check_keys
+                if graph.get_check_spec(k).blocking}
+    assert blocking == {"metadata_complete"}
+    assert graph.get(AssetKey("raw_archive")).partitions_def.name == "portal"
+    assert graph.get(AssetKey("report_records")).partitions_def.name == "document"
+    assert graph.get(AssetKey("archive_db")).partitions_def is None
+    assert AssetCheckKey(AssetKey("archive_db"), "metadata_complete") in graph.asset_check_keys
