@@ -773,3 +773,22 @@ def title_links(html: str, url: str) -> list[tuple[str, str]]:
                 out[target] = text
     return list(out.items())
 
+
+
+_SCRIPT_REDIRECT = re.compile(
+    r"""(?:window\.|self\.|top\.|document\.)?location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*["']([^"']+)["']""")
+
+
+def script_redirect(html: str, url: str) -> str | None:
+    """The target of a page that only sends the browser on (``location.href = "…"``), or None.
+
+    Only a page with almost no text of its own counts: a real article that happens to contain
+    such a script (a "back" button) is not a redirect."""
+    m = _SCRIPT_REDIRECT.search(html)
+    if not m:
+        return None
+    body = re.sub(r"(?is)<(script|style)\b.*?</\1>|<[^>]+>|&nbsp;|\s", "", html)
+    if len(body) > 200:
+        return None
+    target = urljoin(url, m.group(1).strip())
+    return target if target.startswith(("http://", "https://")) and target != url else None

@@ -26,3 +26,12 @@ def is_report_title(title: str | None) -> bool:
     if _NOT_REPORT.search(t) and not re.search(r"(年度报告|年报)(（[^）]*）|\([^)]*\))?$", t):
         return False
     return True
+
+
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def report_year(title: str | None) -> int | None:
+    """The year a report title names (「…2019年政府信息公开工作年度报告」 -> 2019), or None."""
+    m = _YEAR.search(re.sub(r"\s+", "", title or ""))
+    return int(m.group(1)) if m else None

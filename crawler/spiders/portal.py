@@ -28,7 +28,7 @@ from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from gongkai.pipelines.classify import is_report_title
+from gongkai.pipelines.classify import is_report_title, report_year
 
 from .. import discovery
 from ..items import Fetch
@@ -208,7 +208,11 @@ class PortalSpider(scrapy.Spider):
         return self._request(url, self.parse_list, self._meta(portal, "list", referer, link_text, **extra),
                              dont_filter=referer is None)
 
-    def _detail_request(self, portal: Portal, url: str, referer: str, link_text: str) -> Request:
+    def _detail_request(self, portal: Portal, url: str, referer: str, link_text: str) -> Request | None:
+        """A request for a detail page; None for a report of a year outside the portal's `years`."""
+        year = report_year(link_text) if portal.years and is_report_title(link_text) else None
+        if year is not None and not (portal.years[0] <= year <= portal.years[1]):
+            return None
         return self._request(url, self.parse_detail, self._meta(portal, "detail", referer, link_text))
 
     def _attachment_request(self, portal: Portal, url: str, referer: str, link_text: str) -> Request:
@@ -251,7 +255,9 @@ class PortalSpider(scrapy.Spider):
         details = discovery.list_links(html, response.url, selector=hints.get("list_selector"),
                                        pattern=hints.get("detail_pattern"))
         for url, text in details:
-            yield self._detail_request(portal, url, response.url, text)
+            request = self._detail_request(portal, url, response.url, text)
+            if request is not None:
+                yield request
         # A report must not be missed for sitting outside the list area, or for being a file;
         # a link titled like a report that leads to a list is a sub-column (per year, per body).
         listed = {url for url, _ in details}
@@ -263,7 +269,9 @@ class PortalSpider(scrapy.Spider):
                 if request is not None:
                     yield request
             else:
-                yield self._detail_request(portal, url, response.url, text)
+                request = self._detail_request(portal, url, response.url, text)
+                if request is not None:
+                    yield request
 
         if pages.source is None and details:
             probe = self._probe_request(portal, response, (response.meta.get("probe") or 0) + 1,
@@ -283,6 +291,13 @@ class PortalSpider(scrapy.Spider):
             yield self._fetch(response, got, outcome="blocked", error="anti-bot challenge page")
             return
         html = discovery.decode_html(got.body, got.content_type)
+        target = discovery.script_redirect(html, response.url)
+        if target is not None:  # a stub that sends the browser on: the page is where it points
+            yield self._fetch(response, got, title=discovery.page_title(html), is_report=False, attachments=[])
+            request = self._detail_request(portal, target, response.url, link_text)
+            if request is not None:
+                yield request
+            return
         title = discovery.page_title(html)
         is_report = is_report_title(title) or is_report_title(link_text)
         attachments = discovery.attachment_links(html, response.url)
