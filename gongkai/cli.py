@@ -192,6 +192,23 @@ def bench():
     """
 
 
+@bench.command("ocr")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dpi", type=int, default=300, show_default=True, help="Render resolution of the pages.")
+@click.option("--tables-only", is_flag=True, help="Read only the tables, not the prose around them.")
+def bench_ocr_cmd(files: tuple[Path, ...], dpi: int, tables_only: bool):
+    """OCR cost on this machine: seconds per page and cells per second, reading the given PDFs as
+    if they were scans (every page rendered to an image and read by RapidOCR).
+
+    \b
+    Example:
+        gongkai bench ocr ../shared/corpus/docs/huaian_2024.pdf --dpi 150
+    """
+    from gongkai.pipelines.read_ocr import bench
+
+    click.echo(_dumps(bench([str(f) for f in files], dpi=dpi, text=not tables_only), pretty=True))
+
+
 @bench.command("extract")
 @click.option("--docs", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of .html/.pdf reports (default: the sample portal's reports).")

@@ -37,6 +37,9 @@ def read_document(data: bytes, filename: str | None = None) -> Document:
     if fmt == "doc":
         from .read_doc import read_doc
         return read_doc(data, ".wps" if (filename or "").lower().endswith(".wps") else ".doc")
+    if fmt == "ofd":
+        from .read_ofd import read_ofd
+        return read_ofd(data)
     if fmt == "text":
         from .read_text import read_text
         return read_text(data)
@@ -86,6 +89,7 @@ def extract_bytes(data: bytes, filename: str | None = None) -> dict:
     # one that involves a cell cut from a glued run may be our misreading.
     clean = {k for k in raw if k not in res.glued}
     checks = t3.checks(cells, clean) + t4.checks(cells, clean) + narrative.checks(text, cells)
+    ocr = _ocr_review(cells, raw, clean, checks, text)
     return {
         "title": title,
         "year": year,
@@ -95,10 +99,27 @@ def extract_bytes(data: bytes, filename: str | None = None) -> dict:
         "checks": checks,
         "format": doc.format,
         "raw_cells": raw,
-        "notes": doc.notes + res.notes,
+        "notes": doc.notes + res.notes + ocr.pop("notes", []),
         "sections": _sections((doc.narrative or text).splitlines()),
         "text": doc.narrative or text,
+        **ocr,
     }
+
+
+def _ocr_review(cells: dict, raw: dict, clean: set[str], checks: list[dict], text: str) -> dict:
+    """Cells read by OCR: their confidence (``ocr``), and those the arithmetic doubts (``uncertain``;
+    the checks they break get the verdict "misread"). Nothing for documents read from text."""
+    from .read_ocr import ocr_confidences, review
+
+    conf = ocr_confidences(raw)
+    if not conf:
+        return {}
+
+    def run_checks(trial: dict) -> list[dict]:
+        return t3.checks(trial, clean) + t4.checks(trial, clean) + narrative.checks(text, trial)
+
+    uncertain, notes = review(cells, checks, conf, run_checks)
+    return {"ocr": conf, "uncertain": uncertain, "notes": notes}
 
 
 def _template(parts: dict[str, TableResult]) -> str | None:

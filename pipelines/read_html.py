@@ -157,6 +157,7 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
         marker.tail = t.tail
         t.getparent().replace(t, marker)
     body = root.find("body")
+    ocr_rows, ocr_notes = ([], []) if tables else _image_pages(root)
     lines = _block_lines(body if body is not None else root)
     rows: list[Row] = []
     texts: list[str] = []
@@ -169,7 +170,55 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
         else:
             rows.append(Row(line.split(" ") if line else []))
             texts.append(line)
-    return Document("html", rows, "\n".join(t for t in texts if t), titles, narrative=narrative)
+    for row in ocr_rows:  # the report printed as images (pipelines/read_ocr.py)
+        rows.append(row)
+        texts.append(" ".join(c for c in row.cells if c))
+    return Document("html", rows, "\n".join(t for t in texts if t), titles,
+                    narrative=None if ocr_rows else narrative, notes=ocr_notes)
+
+
+_DATA_URI = re.compile(r"^data:image/(png|jpe?g|gif|bmp|webp);base64,", re.I)
+MAX_OCR_IMAGES = 60
+
+
+def _image_pages(root) -> tuple[list[Row], list[str]]:
+    """A page without tables whose body is pictures of the report's pages: the pictures embedded
+    as data: URIs are read by OCR (a picture's resolution is taken as an A4 page's width). Images
+    linked by URL are not fetched: extract works on one document."""
+    import base64
+    import binascii
+    import io
+
+    srcs = [s for s in root.xpath("//img/@src") if _DATA_URI.match(s.strip())]
+    if not srcs:
+        return [], []
+    from . import read_ocr
+
+    if not read_ocr.available():
+        return [], [f"{len(srcs)} embedded images not read: OCR is not installed"]
+    from PIL import Image
+
+    rows: list[Row] = []
+    notes: list[str] = []
+    n_table = 0
+    for i, src in enumerate(srcs[:MAX_OCR_IMAGES]):
+        try:
+            img = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1], validate=False)))
+            img.load()
+        except (binascii.Error, OSError, ValueError, Image.DecompressionBombError) as e:
+            notes.append(f"embedded image {i + 1} could not be decoded: {type(e).__name__}")
+            continue
+        if img.width < 400 or img.height < 200:
+            continue  # an icon or a logo, not a page
+        if img.width * img.height > 40_000_000:
+            notes.append(f"embedded image {i + 1} is {img.width}×{img.height} pixels: not read")
+            continue
+        dpi = max(72, round(img.width / 8.27))
+        page_rows, nt, stats = read_ocr.ocr_image(img, dpi, n_table)
+        n_table += nt
+        rows.extend(page_rows)
+        notes.append(f"OCR: embedded image {i + 1} read at ~{dpi} dpi ({nt} tables, {stats['cells']} cells)")
+    return rows, notes
 
 
 def _block_lines(el) -> list[str]:

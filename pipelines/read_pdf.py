@@ -48,6 +48,7 @@ def _read_pdf(data: bytes) -> Document:
     rows: list[Row] = []
     texts: list[str] = []
     n_table = 0
+    ocr = _PageOCR(data)
     with pdf:
         if len(pdf.pages) > MAX_PAGES:
             raise Unreadable(f"PDF has {len(pdf.pages)} pages (limit {MAX_PAGES})")
@@ -69,6 +70,10 @@ def _read_pdf(data: bytes) -> Document:
                     items.append((line["top"], "line", line["text"]))
             except Exception as e:
                 raise Unreadable(f"PDF page {page.page_number} could not be read: {type(e).__name__}: {e}")
+            if ocr is not None and ocr.wanted(page, bool(tables)):
+                ocr.n_table = n_table
+                items = ocr.page_items(page, items)
+                n_table = ocr.n_table
             items.sort(key=lambda it: (it[0], it[1] == "line"))
             for _, kind, obj in items:
                 if kind == "line":
@@ -76,6 +81,10 @@ def _read_pdf(data: bytes) -> Document:
                     if t and not _PAGE_NO.match(t):
                         rows.append(Row(t.split(" ")))
                         texts.append(t)
+                    continue
+                if kind == "ocr":  # rows read from the page image (pipelines/read_ocr.py)
+                    rows.append(obj)
+                    texts.append(" ".join(c for c in obj.cells if c))
                     continue
                 for raw_row in obj.extract():
                     cells = [pdf_cell(c) for c in raw_row if c is not None]
@@ -87,4 +96,67 @@ def _read_pdf(data: bytes) -> Document:
     meta_title = (pdf.metadata or {}).get("Title") if hasattr(pdf, "metadata") else None
     if isinstance(meta_title, str) and meta_title.strip():
         titles.append(clean(meta_title))
-    return Document("pdf", rows, "\n".join(texts), titles)
+    return Document("pdf", rows, "\n".join(texts), titles, notes=ocr.notes)
+
+
+MAX_OCR_PAGES = 60
+_MIN_TEXT = 20  # a page with fewer printed characters than this has no text layer worth the name
+
+
+class _PageOCR:
+    """Pages whose text is only an image (scanned "图片版" reports, or a table pasted as a picture)
+    are rendered and read by OCR (pipelines/read_ocr.py). A page without a text layer gives all its
+    OCR rows; a page with text but an image where its table should be gives only the OCR tables."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.pdfium = None
+        self.notes: list[str] = []
+        self.n_table = 0
+        self.pages = 0
+
+    def wanted(self, page, has_tables: bool) -> bool:
+        if not page.images:
+            return False
+        text = sum(1 for c in page.chars if not c.get("text", " ").isspace())
+        if text < _MIN_TEXT:
+            return True
+        if has_tables:
+            return False
+        area = float(page.width * page.height) or 1.0
+        covered = sum(max(0.0, (i["x1"] - i["x0"]) * (i["bottom"] - i["top"])) for i in page.images)
+        return covered / area > 0.25
+
+    def page_items(self, page, items: list) -> list:
+        from . import read_ocr
+
+        no_text = sum(1 for c in page.chars if not c.get("text", " ").isspace()) < _MIN_TEXT
+        if not read_ocr.available():
+            self.notes.append(f"page {page.page_number} is an image and OCR is not installed: not read")
+            return items
+        if self.pages >= MAX_OCR_PAGES:
+            if self.pages == MAX_OCR_PAGES:
+                self.notes.append(f"OCR: only the first {MAX_OCR_PAGES} image pages were read")
+            self.pages += 1
+            return items
+        self.pages += 1
+        if self.pdfium is None:
+            import pypdfium2
+
+            self.pdfium = pypdfium2.PdfDocument(self.data)
+        # 300 dpi, less for a page larger than A3 (a poster-sized page would not fit in memory)
+        dpi = max(72, min(read_ocr.DPI, int(read_ocr.MAX_SIDE * 72 / max(float(page.width), float(page.height), 1.0))))
+        img = self.pdfium[page.page_number - 1].render(scale=dpi / 72, grayscale=True).to_pil()
+        text = (read_ocr.TEXT_PAGES == "all" or page.page_number == 1 or None) if no_text else False
+        rows, n_tables, stats = read_ocr.ocr_image(img, dpi, self.n_table, text_outside=text)
+        if not no_text and not n_tables:
+            return items
+        self.n_table += n_tables
+        scale = float(page.height) / stats["height"]
+        if no_text:
+            items = [it for it in items if it[1] != "line"]
+        items = items + [(y * scale, "ocr", row) for y, row in zip(stats["ys"], rows)]
+        self.notes.append(f"OCR: page {page.page_number} {'has no text layer' if no_text else 'holds its table as an image'}"
+                          f"; read from its image at {dpi} dpi ({n_tables} tables, {stats['cells']} cells, "
+                          f"skew {stats['angle']:.1f}°)")
+        return items

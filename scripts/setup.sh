@@ -14,6 +14,8 @@ APT_PACKAGES=(
   chromium                   # tests/browser: headless Chromium
   chromium-driver            # tests/browser: selenium drives it through chromedriver
   fonts-wqy-zenhei           # a CJK font, so pages and screenshots render Chinese
+  libgl1                     # OpenCV (RapidOCR, pipelines/read_ocr.py) links against libGL
+  libglib2.0-0               # … and GLib
 )
 
 missing=()
