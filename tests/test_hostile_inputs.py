@@ -18,14 +18,14 @@ def _site_documents():
     from gongkai.sample_portal import build_site
 
     site = build_site("http://127.0.0.1:9")
-    by_format: dict[str, list[bytes]] = {"html": [], "pdf": [], "docx": [], "news": []}
+    by_format: dict[str, list[bytes]] = {"html": [], "pdf": [], "docx": [], "news": [], "scan": []}
     for item in site.truth:
         path = item["document_url"].split("127.0.0.1:9", 1)[1]
         body = site.resources[path].body
         if item["kind"] == "news":
             by_format["news"].append(body)
         else:
-            by_format[item["format"]].append(body)
+            by_format["scan" if item.get("scanned") else item["format"]].append(body)
     return by_format
 
 

@@ -65,6 +65,7 @@ class PlannedReport:
     ``gbk-bare`` (GBK bytes, no charset anywhere).
     ``title_style``: ``年`` → 「…2022年政府信息公开工作年度报告」, ``年度`` → 「…2022年度…」.
     ``html_style``: ``word`` (Word-pasted markup, labels split over spans) or ``plain``.
+    ``scanned``: a pdf published as page images with no text layer (a 图片版 report).
     """
 
     issuer: str
@@ -73,6 +74,7 @@ class PlannedReport:
     page_encoding: str = "utf-8"
     title_style: str = "年"
     html_style: str = "plain"
+    scanned: bool = False
 
 
 SEED_PLAN = PlannedReport(SEED_ISSUER, SEED_YEAR, "html", "utf-8", "年", "word")
@@ -88,7 +90,7 @@ REPORT_PLAN: tuple[PlannedReport, ...] = (
     PlannedReport("涧西区财政局", 2021, "html", "utf-8", "年", "word"),
     PlannedReport("涧西区财政局", 2022, "docx", "gbk-meta"),
     PlannedReport("涧西区财政局", 2023, "html", "utf-8"),
-    PlannedReport("涧西区财政局", 2024, "pdf", "utf-8"),
+    PlannedReport("涧西区财政局", 2024, "pdf", "utf-8", scanned=True),
     PlannedReport("涧西区教育局", 2019, "html", "utf-8"),
     PlannedReport("涧西区教育局", 2020, "docx", "utf-8"),
     PlannedReport("涧西区教育局", 2021, "html", "gbk-header", "年", "word"),

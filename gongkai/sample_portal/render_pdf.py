@@ -11,6 +11,7 @@ Output is byte-stable: ``invariant=1`` fixes the creation date and document ID.
 from __future__ import annotations
 
 import io
+import time
 from functools import lru_cache
 
 from reportlab.lib import colors
@@ -115,3 +116,24 @@ def render_pdf(report: Report) -> bytes:
     page_number = _PageNumber()
     doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
     return buffer.getvalue()
+
+
+SCAN_DPI = 200
+
+
+def render_scanned_pdf(report: Report, dpi: int = SCAN_DPI) -> bytes:
+    """The report as a 图片版 PDF: each page of render_pdf() rasterised to a grey image, the
+    images wrapped as a PDF with no text layer (what a scanner or "print to image" produces)."""
+    import pypdfium2
+    from PIL import Image
+
+    pdf = pypdfium2.PdfDocument(render_pdf(report))
+    try:
+        pages = [pdf[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(pdf))]
+    finally:
+        pdf.close()
+    buf = io.BytesIO()
+    fixed = time.gmtime(946684800)  # 2000-01-01: byte-stable, no time of rendering inside
+    pages[0].save(buf, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi,
+                  creationDate=fixed, modDate=fixed, producer="gongkai sample portal")
+    return buf.getvalue()

@@ -19,7 +19,7 @@ from . import render_html
 from .generator import SEED, Report, build_reports
 from .news import NewsItem, news_items
 from .render_docx import render_docx
-from .render_pdf import render_pdf
+from .render_pdf import render_pdf, render_scanned_pdf
 
 COLUMN_PATH = "/zwgk/ndbg/"
 ITEMS_PER_PAGE = 12
@@ -222,7 +222,11 @@ def _render_entry(entry: _Entry, base: str, list_path: str, add) -> dict:
 
     filename = entry.attachment_path.rsplit("/", 1)[1]
     link_text = f"{report.title}.{plan.form}"
-    document = render_pdf(report) if plan.form == "pdf" else render_docx(report)
+    if plan.form == "docx":
+        document = render_docx(report)
+    else:
+        document = render_scanned_pdf(report) if plan.scanned else render_pdf(report)
+    item["scanned"] = plan.scanned
     add(entry.attachment_path, document, PDF_TYPE if plan.form == "pdf" else DOCX_TYPE, modified)
     page = render_html.attachment_page(report, page_url, encoding, filename, link_text)
     add(entry.path, _encode(page, encoding), CONTENT_TYPES[encoding], modified)

@@ -14,7 +14,7 @@ from portal_grids import clean
 
 
 def _documents(site, form):
-    items = [r for r in site.reports if r["format"] == form]
+    items = [r for r in site.reports if r["format"] == form and not r.get("scanned")]  # text layers only
     assert len(items) >= 4
     return [(item, site.resource_for(item["document_url"])) for item in items]
 
@@ -88,3 +88,14 @@ def test_docx_members_have_fixed_timestamps(site):
     for _, resource in _documents(site, "docx"):
         with zipfile.ZipFile(io.BytesIO(resource.body)) as archive:
             assert {info.date_time for info in archive.infolist()} == {(2020, 1, 1, 0, 0, 0)}
+
+
+def test_the_scanned_report_has_no_text_layer_but_page_images():
+    from gongkai.sample_portal import build_site
+
+    site = build_site("http://127.0.0.1:9")
+    [scan] = [r for r in site.reports if r.get("scanned")]
+    assert scan["format"] == "pdf"
+    with pdfplumber.open(io.BytesIO(site.resource_for(scan["document_url"]).body)) as pdf:
+        assert all(not (page.extract_text() or "").strip() for page in pdf.pages)
+        assert all(page.images for page in pdf.pages)
