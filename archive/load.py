@@ -45,7 +45,8 @@ _CELL_LABEL_COLUMNS = ("table_zh", "row_zh", "col_zh", "unit")
 
 #: Part of every report's ``record_digest``: bump it when the rows derived from a record change
 #: (columns, headline figures), so that reports loaded before are rewritten, not skipped.
-LOADER_VERSION = "1"
+#: 2: the OCR columns of migration 0004 (records loaded under 1 may already carry ``ocr``).
+LOADER_VERSION = "2"
 
 #: Page cache of the loading connection: index inserts of a large batch stay in memory.
 CACHE_KIB = 256 * 1024
@@ -67,7 +68,8 @@ def load(
 
     - ``reports``: the extract record plus provenance (``sha256`` required; ``source_url``,
       ``fetched_at``, ``page_url``, ``portal``, ``portal_name``, ``level``, ``region``). The
-      report id is ``record["id"]`` if given, else its ``sha256``.
+      report id is ``record["id"]`` if given, else its ``sha256``. Cells read by OCR: ``ocr``
+      {cell key: confidence 0..1} and ``uncertain`` [cell key, ...] (both optional).
     - ``fetches``: fetch-log lines (docs/architecture.md).
     - ``portals``: portal entries of the YAML (``id``, ``name``, ``url``/``urls``, ``platform``,
       ``level``, ``region`` {province, city, county}).
@@ -252,6 +254,8 @@ def report_row(record: Mapping[str, Any]) -> dict[str, Any]:
         "template": record.get("template"),
         "format": record.get("format"),
         "n_cells": len(cells),
+        "ocr_cells": sum(1 for key in dict.fromkeys([*cells, *(record.get("raw_cells") or {})])
+                         if ocr_confidence(record, key) is not None),
         "checks_total": len(checks),
         "checks_failed": sum(1 for check in checks if check.get("ok") is False),
         "finding": int(any(check.get("ok") is False and check.get("verdict") == "source"
@@ -278,11 +282,22 @@ def check_status(checks: Iterable[Mapping[str, Any]]) -> str:
     return "failed" if failed else "passed"
 
 
+def ocr_confidence(record: Mapping[str, Any], key: str) -> float | None:
+    """The OCR confidence of a cell (``record["ocr"][key]``), or None when it was not read by
+    OCR (or the confidence is not a number)."""
+    value = (record.get("ocr") or {}).get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
 def cell_rows(record: Mapping[str, Any], labels: Mapping[str, Mapping[str, Any]]) -> list[dict]:
-    """One ``cells`` row per key in the record's ``cells`` or ``raw_cells``."""
+    """One ``cells`` row per key in the record's ``cells`` or ``raw_cells``, with its OCR
+    confidence (``ocr``) and whether the arithmetic doubts its reading (``uncertain``)."""
     identifier = report_id(record)
     cells = record.get("cells") or {}
     raw_cells = record.get("raw_cells") or {}
+    uncertain = set(record.get("uncertain") or ())
     rows = []
     for key in dict.fromkeys([*cells, *raw_cells]):
         raw = raw_cells.get(key)
@@ -293,6 +308,8 @@ def cell_rows(record: Mapping[str, Any], labels: Mapping[str, Mapping[str, Any]]
             "value": cells.get(key),
             "raw": None if raw is None else str(raw),
             **{column: label.get(column) for column in _CELL_LABEL_COLUMNS},
+            "ocr_confidence": ocr_confidence(record, key),
+            "uncertain": int(key in uncertain),
         })
     return rows
 

@@ -165,6 +165,7 @@ TABLES: dict[str, TableDoc] = {
             "template": Doc("表格格式 / table format", "2019（国办公开办函〔2019〕60号）、2021（〔2021〕30号）、legacy（2019 年以前的自由格式）/ the official format of the tables; legacy: free form, before 2019"),
             "format": Doc("文件格式 / file format", "html、pdf、docx、doc、text"),
             "n_cells": Doc("单元格数 / cells read", "从表格中读出的单元格数（含空白）/ number of table cells read, blanks included"),
+            "ocr_cells": Doc("OCR 单元格数 / cells read by OCR", "由图像识别（OCR）从扫描页读出的单元格数，见 cells 表的 ocr_confidence；0：全部取自文字 / cells read by OCR from scanned pages, see cells.ocr_confidence; 0: all read from text", unit="个"),
             "checks_total": Doc("校验数 / checks", "对本报告进行的算术校验数 / arithmetic checks run on the report"),
             "checks_failed": Doc("未通过校验数 / checks failed", "未通过的校验数（原因见 checks 表）/ checks that failed, see the checks table"),
             "finding": Doc("报告自身数字有误 / own figures disagree", "1：至少一项校验未通过且单元格读取无误，错误在报告本身（新闻线索，不是读取错误）；0：否 / 1: a check failed on cleanly read cells, so the report's own arithmetic is wrong (a finding, not a parser error); 0: no"),
@@ -200,7 +201,7 @@ TABLES: dict[str, TableDoc] = {
     ),
     "cells": TableDoc(
         "表格单元格 / table cells",
-        "每份报告统计表中的每个单元格一行：印刷的数字与原文。 / One row per report and statistical cell: the number as printed and the cell text.",
+        "每份报告统计表中的每个单元格一行：印刷的数字与原文，及是否由图像识别（OCR）读出。 / One row per report and statistical cell: the number as printed, the cell text, and whether it was read by OCR.",
         {
             "report_id": _REPORT_ID,
             "key": _CELL_KEY,
@@ -210,6 +211,8 @@ TABLES: dict[str, TableDoc] = {
             "row_zh": _ROW_ZH,
             "col_zh": _COL_ZH,
             "unit": _UNIT,
+            "ocr_confidence": Doc("OCR 置信度 / OCR confidence", "由图像识别（OCR）从扫描页读出时的识别置信度，0 到 1；空：不是 OCR 读出的 / the OCR engine's confidence, 0 to 1, when the cell was read by OCR from a scanned page; empty when it was not"),
+            "uncertain": Doc("读数存疑 / reading in doubt", "1：OCR 读数使算术校验不成立，而另一种看似合理的读法能使其成立（或置信度过低），请对照原件；0：否 / 1: the OCR reading breaks an arithmetic check that another plausible reading would satisfy (or its confidence is too low), compare with the original; 0: no"),
         },
     ),
     "checks": TableDoc(

@@ -122,9 +122,9 @@ async def report_view(datasette, request):
     if not found:
         raise NotFound("report not found")
     report = found[0]
+    # c.*: the OCR columns (migration 0004) where the database has them
     cells = await _rows(db, """
-        select c.key, c.value, c.raw, c.table_zh, c.row_zh, c.col_zh, c.unit,
-               k.position, k.row_en, k.col_en
+        select c.*, k.position, k.row_en, k.col_en
         from cells c left join cell_keys k on k.key = c.key
         where c.report_id = ?""", [report_id])
     checks = await _rows(db, "select * from checks where report_id = ? order by seq",
@@ -143,6 +143,8 @@ async def report_view(datasette, request):
             "report": report,
             "tables": report_page.table_layouts(cells),
             "n_values": sum(1 for cell in cells if cell["value"] is not None),
+            "n_ocr": sum(1 for cell in cells if cell.get("ocr_confidence") is not None),
+            "n_uncertain": sum(1 for cell in cells if cell.get("uncertain")),
             "checks": checks,
             "failed_checks": [check for check in checks if check["ok"] == 0],
             "other_years": others,

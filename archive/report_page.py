@@ -5,7 +5,8 @@ tables of the official format: one table per heading (``table_zh``: 表二's art
 rows and columns in the order of ``cell_keys.position``, labels split on ``/`` into nested
 headers (``法人或其他组织/商业企业`` under ``法人或其他组织``) with row and column spans as on
 paper. Cells without labels (keys outside ``cell_keys``) go to a last table of their own, so
-every value of the report is shown.
+every value of the report is shown. A cell read by OCR carries its confidence (``ocr``) and
+whether the arithmetic doubts it (``uncertain``), for the page to mark.
 
 Pure functions over plain dicts: the plugin queries, this lays out, the template escapes.
 """
@@ -43,6 +44,13 @@ class Header:
     cross: int = 1
 
 
+def format_confidence(confidence: float | None) -> str | None:
+    """An OCR confidence as shown on the page (``OCR 0.93``), None for a cell not read by OCR."""
+    if confidence is None:
+        return None
+    return f"OCR {confidence:.2f}"
+
+
 @dataclass
 class Cell:
     key: str
@@ -50,6 +58,22 @@ class Cell:
     raw: str | None
     unit: str | None
     title: str | None = None
+    ocr: float | None = None       # OCR confidence, None when not read by OCR
+    uncertain: bool = False        # an OCR reading the arithmetic doubts
+
+    @property
+    def ocr_label(self) -> str | None:
+        return format_confidence(self.ocr)
+
+    @property
+    def css_class(self) -> str:
+        return " ".join(["value", *(["ocr"] if self.ocr is not None else []),
+                         *(["uncertain"] if self.uncertain else [])])
+
+
+def _cell(cell: Mapping[str, Any], title: str | None = None) -> Cell:
+    return Cell(cell["key"], format_value(cell.get("value")), cell.get("raw"), cell.get("unit"),
+                title, cell.get("ocr_confidence"), bool(cell.get("uncertain")))
 
 
 @dataclass
@@ -108,7 +132,8 @@ def _spans(paths: list[list[str]], depth: int) -> list[list[Header]]:
 
 def table_layouts(cells: Iterable[Mapping[str, Any]]) -> list[Table]:
     """Tables of the report's cells. Each cell mapping: ``key``, ``value``, ``raw``,
-    ``table_zh``, ``row_zh``, ``col_zh``, ``unit``, ``row_en``, ``col_en``, ``position``."""
+    ``table_zh``, ``row_zh``, ``col_zh``, ``unit``, ``row_en``, ``col_en``, ``position``,
+    optionally ``ocr_confidence`` and ``uncertain``."""
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for cell in sorted(cells, key=lambda c: (c.get("position") is None, c.get("position") or 0,
                                              c["key"])):
@@ -161,10 +186,8 @@ def _form_table(prefix: str, heading: str, members: list[Mapping[str, Any]]) -> 
             if cell is None:
                 values.append(None)
                 continue
-            values.append(Cell(cell["key"], format_value(cell.get("value")), cell.get("raw"),
-                               cell.get("unit"),
-                               " / ".join(filter(None, [cell.get("row_en"), cell.get("col_en")]))
-                               or None))
+            values.append(_cell(cell, " / ".join(filter(None, [cell.get("row_en"),
+                                                               cell.get("col_en")])) or None))
             table.keys.append(cell["key"])
         table.rows.append((labels, values))
     return table
@@ -174,8 +197,7 @@ def _other_table(members: list[Mapping[str, Any]]) -> Table:
     table = Table("other", UNLABELLED, header_rows=[[Header("键 / key"), Header("数值 / value")]])
     for cell in members:
         table.rows.append(([Header(cell["key"])],
-                           [Cell(cell["key"], format_value(cell.get("value")), cell.get("raw"),
-                                 cell.get("unit"))]))
+                           [_cell(cell)]))
         table.keys.append(cell["key"])
     return table
 

@@ -12,8 +12,9 @@ Tables (see ``metadata.py`` for every column's description):
 - ``fetches``     the crawler's fetch log, one row per fetch
 - ``cell_keys``   the canonical cell keys of the official table formats, zh/en labels
 - ``reports``     one row per extracted report, headline figures, facets (region, level,
-                  check status; ``0002``), the text
-- ``cells``       one row per report and statistical cell
+                  check status; ``0002``), how many cells came from OCR (``0004``), the text
+- ``cells``       one row per report and statistical cell; which were read by OCR, their
+                  confidence, and which the arithmetic doubts (``0004``)
 - ``checks``      one row per report and arithmetic check
 - ``failures``    originals that could not be extracted
 - ``reports_fts`` the contentless bigram full-text index of ``reports`` (``search.py``)
@@ -264,6 +265,17 @@ def _runs(db: Database) -> None:
         pk="run_id",
     )
     db.table("runs").create_index(["finished_at"])
+
+
+@migrations(name="0004_ocr_cells")
+def _ocr_cells(db: Database) -> None:
+    """Cells read by OCR from scanned pages: ``cells.ocr_confidence`` (0..1, NULL when the cell
+    was not read by OCR), ``cells.uncertain`` (1 when the arithmetic doubts the reading, else
+    0) and ``reports.ocr_cells`` (how many of the report's cells came from OCR). Rows loaded
+    before get 0 / NULL; ``load.LOADER_VERSION`` 2 rewrites them from their records."""
+    db.table("cells").add_column("ocr_confidence", float)
+    db.table("cells").add_column("uncertain", int, not_null_default=0)
+    db.table("reports").add_column("ocr_cells", int, not_null_default=0)
 
 
 def migrate(db: Database) -> list[str]:

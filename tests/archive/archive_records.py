@@ -102,6 +102,14 @@ REPORT_MINZHENG = {
     "region": {"province": "河南省", "city": "洛阳市"},
 }
 
+#: REPORT_JIANXI as read from a scan: four cells by OCR (one of them blank), one in doubt.
+REPORT_JIANXI_OCR = {
+    **REPORT_JIANXI,
+    "ocr": {"t3.new.total": 0.93, "t3.granted.total": 0.981, "t3.denied_process.total": 0.412,
+            "t3.denied_third_party.total": 0.7},
+    "uncertain": ["t3.denied_process.total"],
+}
+
 FETCHES = [
     {"url": PORTAL["url"], "fetched_at": "2024-03-02T09:59:00Z", "status": 200,
      "headers": {"content-type": "text/html"}, "sha256": SHA_LIST, "size": 2048,

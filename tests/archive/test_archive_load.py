@@ -250,3 +250,86 @@ def test_duplicates_within_one_load_are_one_row(tmp_path, load_args):
     db = sqlite_utils.Database(tmp_path / "g.db")
     assert (db["fetches"].count, db["portals"].count, db["reports"].count) == (6, 2, 2)
     assert stats["fetches"] == 6 and stats["reports"] == 2 and stats["reports_unchanged"] == 0
+
+
+def _ocr_columns(db_path) -> tuple[dict, dict, int]:
+    db = sqlite_utils.Database(db_path)
+    cells = {row["key"]: (row["ocr_confidence"], row["uncertain"])
+             for row in db["cells"].rows_where("report_id = ?", [SHA_JIANXI])}
+    read_by_ocr = {key: confidence for key, (confidence, _) in cells.items()
+                   if confidence is not None}
+    doubted = {key for key, (_, uncertain) in cells.items() if uncertain}
+    return read_by_ocr, doubted, db["reports"].get(SHA_JIANXI)["ocr_cells"]
+
+
+def test_ocr_confidences_and_doubts_reach_the_cells(tmp_path, load_args):
+    from archive_records import REPORT_JIANXI_OCR
+
+    db_path = tmp_path / "gongkai.db"
+    load_args["reports"] = [copy.deepcopy(REPORT_JIANXI_OCR), copy.deepcopy(REPORT_MINZHENG)]
+    load(db_path, **load_args)
+    read_by_ocr, doubted, ocr_cells = _ocr_columns(db_path)
+    assert read_by_ocr == REPORT_JIANXI_OCR["ocr"]     # the blank (/) cell read by OCR too
+    assert doubted == {"t3.denied_process.total"}
+    assert ocr_cells == 4
+    db = sqlite_utils.Database(db_path)
+    # a report without ocr/uncertain: NULL confidences, no doubts, no OCR cells
+    assert {(row["ocr_confidence"], row["uncertain"])
+            for row in db["cells"].rows_where("report_id = ?", [SHA_MINZHENG])} == {(None, 0)}
+    assert db["reports"].get(SHA_MINZHENG)["ocr_cells"] == 0
+    # values are never changed by OCR marks
+    assert db["cells"].get((SHA_JIANXI, "t3.denied_process.total"))["value"] == 1
+    assert list(db.query("pragma foreign_key_check")) == []
+
+
+def test_ocr_marks_follow_a_reextracted_record(tmp_path, load_args):
+    from archive_records import REPORT_JIANXI_OCR
+
+    db_path = tmp_path / "gongkai.db"
+    load_args["reports"] = [copy.deepcopy(REPORT_JIANXI_OCR)]
+    load(db_path, **load_args)
+    reread = copy.deepcopy(REPORT_JIANXI_OCR)
+    reread.update(ocr={"t3.new.total": 0.99}, uncertain=[])
+    load(db_path, **{**load_args, "reports": [reread]})
+    assert _ocr_columns(db_path) == ({"t3.new.total": 0.99}, set(), 1)
+    load(db_path, **{**load_args, "reports": [copy.deepcopy(REPORT_JIANXI)]})   # read from text
+    assert _ocr_columns(db_path) == ({}, set(), 0)
+
+
+def test_reports_loaded_before_the_ocr_columns_are_rewritten(tmp_path, load_args, monkeypatch):
+    """A record with ``ocr`` loaded before migration 0004 kept its digest: the loader version
+    makes the next load rewrite it, so its cells get their OCR marks."""
+    from archive_records import REPORT_JIANXI_OCR
+
+    from gongkai.archive import load as load_module
+
+    db_path = tmp_path / "gongkai.db"
+    load_args["reports"] = [copy.deepcopy(REPORT_JIANXI_OCR)]
+    load(db_path, **load_args)
+    # as the loader of version 1 left it: no OCR marks, the digest of version 1
+    with monkeypatch.context() as patch:
+        patch.setattr(load_module, "LOADER_VERSION", "1")
+        old_digest = load_module.record_digest(REPORT_JIANXI_OCR)
+    db = sqlite_utils.Database(db_path)
+    db.execute("update cells set ocr_confidence = null, uncertain = 0")
+    db.execute("update reports set ocr_cells = 0, record_digest = ?", [old_digest])
+    db.conn.commit()
+    db.close()
+    assert load_module.LOADER_VERSION != "1"
+    stats = load(db_path, **copy.deepcopy(load_args))
+    assert (stats["reports"], stats["reports_unchanged"]) == (1, 0)
+    assert _ocr_columns(db_path) == (REPORT_JIANXI_OCR["ocr"], {"t3.denied_process.total"}, 4)
+    stats = load(db_path, **copy.deepcopy(load_args))
+    assert (stats["reports"], stats["reports_unchanged"]) == (0, 1)
+
+
+def test_cell_rows_without_ocr():
+    from gongkai.archive.load import cell_rows, report_row
+
+    rows = cell_rows(REPORT_MINZHENG, {})
+    assert rows and all((row["ocr_confidence"], row["uncertain"]) == (None, 0) for row in rows)
+    assert report_row(REPORT_MINZHENG)["ocr_cells"] == 0
+    odd = {**REPORT_MINZHENG, "ocr": {"t3.new.total": "high", "t3.granted.total": True,
+                                      "t3.total.total": 1}}
+    assert [row["ocr_confidence"] for row in cell_rows(odd, {})] == [None, None, 1.0, None]
+    assert report_row(odd)["ocr_cells"] == 1

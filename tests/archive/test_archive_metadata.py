@@ -12,6 +12,14 @@ def test_every_table_and_column_is_described(archive_db):
     assert missing_descriptions(archive_db) == []
 
 
+def test_the_ocr_columns_are_described(archive_db):
+    tables = metadata_dict(archive_db)["databases"]["gongkai"]["tables"]
+    cells, reports = tables["cells"]["columns"], tables["reports"]["columns"]
+    assert cells["ocr_confidence"].startswith("OCR 置信度 / OCR confidence")
+    assert cells["uncertain"].startswith("读数存疑 / reading in doubt")
+    assert reports["ocr_cells"].startswith("OCR 单元格数 / cells read by OCR")
+
+
 def test_an_undescribed_column_is_reported(archive_db):
     sqlite_utils.Database(archive_db)["reports"].add_column("mystery_figure", int)
     assert missing_descriptions(archive_db) == ["reports.mystery_figure"]

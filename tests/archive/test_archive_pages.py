@@ -49,6 +49,60 @@ def test_report_page_lays_out_every_value(archive_db, plugin_registered):
     assert "城乡征迁" in html   # the narrative text
 
 
+def _td_attributes(html: str) -> dict[str, str]:
+    """data-key → the attributes of its <td>."""
+    return {key: attrs for attrs, key in re.findall(r'<td ([^>]*data-key="([^"]+)"[^>]*)>', html)}
+
+
+def test_report_page_marks_the_cells_read_by_ocr(tmp_path, plugin_registered, cell_labels):
+    from archive_records import REPORT_JIANXI_OCR
+
+    db_path = tmp_path / "gongkai.db"
+    load(db_path, reports=[copy.deepcopy(REPORT_JIANXI_OCR), copy.deepcopy(REPORT_MINZHENG)],
+         fetches=[], cell_labels=cell_labels)
+    scanned, from_text = get(db_path, f"/-/report/{SHA_JIANXI}",
+                             f"/-/report/{REPORT_MINZHENG['sha256']}")
+    assert scanned.status_code == 200, scanned.text[:500]
+    html = scanned.text
+    cells = _td_attributes(html)
+    assert set(cells) == set(REPORT_JIANXI["cells"])
+    marked = {key for key, attrs in cells.items() if re.search(r'class="value ocr[ "]', attrs)}
+    assert marked == set(REPORT_JIANXI_OCR["ocr"])
+    doubted = {key for key, attrs in cells.items() if 'class="value ocr uncertain"' in attrs}
+    assert doubted == {"t3.denied_process.total"}
+    assert 'data-uncertain="1"' in cells["t3.denied_process.total"]
+    assert "OCR 0.93" in cells["t3.new.total"] and "OCR 0.98" in cells["t3.granted.total"]
+    assert "OCR 0.41" in cells["t3.denied_process.total"]
+    assert "读数存疑" in cells["t3.denied_process.total"]
+    for key in set(cells) - set(REPORT_JIANXI_OCR["ocr"]):
+        assert 'class="value"' in cells[key] and "OCR" not in cells[key], key
+        assert "data-ocr" not in cells[key] and "data-uncertain" not in cells[key], key
+    # the values themselves are as on the text-read page
+    shown = dict(re.findall(r'data-key="([^"]+)"[^>]*>([^<]*)</td>', html))
+    assert shown["t3.new.total"] == "16" and shown["t3.denied_process.total"] == "1"
+    assert "带 OCR 标记的数字由图像识别读出" in html and 'id="ocr-legend"' in html
+    assert "另一种读法" in html                      # the legend of doubted readings
+    assert 'id="ocr-cells"' in html and "4 个单元格由 OCR 读出，其中 1 个存疑" in html
+    # a report read from text: no marks, no legend
+    plain = from_text.text
+    assert from_text.status_code == 200
+    assert "带 OCR 标记的数字由图像识别读出" not in plain and 'id="ocr-legend"' not in plain
+    assert 'id="ocr-cells"' not in plain
+    assert all('class="value"' in attrs for attrs in _td_attributes(plain).values())
+
+
+def test_ocr_legend_without_doubts(tmp_path, plugin_registered, cell_labels):
+    from archive_records import REPORT_JIANXI_OCR
+
+    record = copy.deepcopy(REPORT_JIANXI_OCR)
+    record["uncertain"] = []
+    db_path = tmp_path / "gongkai.db"
+    load(db_path, reports=[record], fetches=[], cell_labels=cell_labels)
+    [page] = get(db_path, f"/-/report/{SHA_JIANXI}")
+    assert "带 OCR 标记的数字由图像识别读出" in page.text and "另一种读法" not in page.text
+    assert "uncertain" not in "".join(_td_attributes(page.text).values())
+
+
 def test_report_page_links_the_same_bodys_other_years(tmp_path, plugin_registered, cell_labels):
     earlier = copy.deepcopy(REPORT_JIANXI)
     earlier.update(sha256=sha("jianxi-2020"), year=2020, title="涧西区人民政府2020年政府信息公开工作年度报告")
@@ -178,3 +232,18 @@ def test_table_layout_nests_labels_like_the_form(cell_labels):
     first_labels = [label.text for labels_, _ in table.rows for label in labels_]
     assert first_labels.count("三、本年度办理结果") == 1
     assert len(table.keys) == len(cells)
+
+
+def test_table_layout_carries_ocr_marks(cell_labels):
+    label = next(row for row in cell_labels if row["key"] == "t3.new.total")
+    cells = [{"key": "t3.new.total", "value": 16.0, "raw": "16", "position": 1,
+              "table_zh": label["table"], "row_zh": label["row_zh"], "col_zh": label["col_zh"],
+              "unit": label["unit"], "ocr_confidence": 0.934, "uncertain": 1},
+             {"key": "x.unknown", "value": 2.0, "raw": "2", "ocr_confidence": 0.5, "uncertain": 0},
+             {"key": "y.unknown", "value": 3.0, "raw": "3"}]
+    form, other = table_layouts(cells)
+    [cell] = [c for _, values in form.rows for c in values if c]
+    assert (cell.ocr, cell.uncertain, cell.ocr_label, cell.css_class) == (
+        0.934, True, "OCR 0.93", "value ocr uncertain")
+    marks = {c.key: (c.ocr_label, c.css_class) for _, values in other.rows for c in values}
+    assert marks == {"x.unknown": ("OCR 0.50", "value ocr"), "y.unknown": (None, "value")}

@@ -12,15 +12,45 @@ TABLES = {"portals", "documents", "fetches", "cell_keys", "reports", "cells", "c
 def test_migrate_creates_the_schema_and_is_idempotent(tmp_path):
     db = sqlite_utils.Database(tmp_path / "a.db")
     assert schema_version(db) == 0
-    assert migrate(db) == ["0001_initial", "0002_report_facets", "0003_runs"]
+    assert migrate(db) == ["0001_initial", "0002_report_facets", "0003_runs", "0004_ocr_cells"]
     schema = list(db.query("select type, name, sql from sqlite_master order by name"))
     assert migrate(db) == []
     assert migrate(db) == []
     assert list(db.query("select type, name, sql from sqlite_master order by name")) == schema
-    assert schema_version(db) == 3
+    assert schema_version(db) == 4
     assert TABLES <= set(db.table_names())
-    assert db[MIGRATIONS_TABLE].count == 3
-    assert {"province", "city", "county", "level", "check_status"} <= set(db["reports"].columns_dict)
+    assert db[MIGRATIONS_TABLE].count == 4
+    assert {"province", "city", "county", "level", "check_status", "ocr_cells"} <= set(
+        db["reports"].columns_dict)
+    assert {"ocr_confidence", "uncertain"} <= set(db["cells"].columns_dict)
+
+
+def _migrated_up_to(db, last: str) -> None:
+    from sqlite_utils import Migrations
+
+    from gongkai.archive import schema
+
+    names = [m.name for m in schema.migrations._migrations]
+    partial = Migrations("gongkai")
+    partial.migrations_table = MIGRATIONS_TABLE
+    partial._migrations = schema.migrations._migrations[:names.index(last) + 1]
+    partial.apply(db)
+
+
+def test_migration_0004_adds_the_ocr_columns_to_existing_rows(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    _migrated_up_to(db, "0003_runs")
+    assert "ocr_confidence" not in db["cells"].columns_dict
+    db["documents"].insert({"sha256": "s"})
+    db["reports"].insert({"id": "r", "fts_rowid": 1, "sha256": "s"})
+    db["cells"].insert({"report_id": "r", "key": "t3.new.total", "value": 16})
+    assert migrate(db) == ["0004_ocr_cells"]
+    assert migrate(db) == []
+    cell = db["cells"].get(("r", "t3.new.total"))
+    assert (cell["value"], cell["ocr_confidence"], cell["uncertain"]) == (16, None, 0)
+    assert db["reports"].get("r")["ocr_cells"] == 0
+    assert (db["cells"].columns_dict["ocr_confidence"], db["cells"].columns_dict["uncertain"],
+            db["reports"].columns_dict["ocr_cells"]) == (float, int, int)
 
 
 def test_migration_0002_fills_facets_of_existing_reports(tmp_path):

@@ -118,3 +118,27 @@ def test_search_finds_the_seed(pipeline, word):
         assert response.status_code == 200, (path, response.text[:500])
         rows = response.json()
         assert seed["sha256"] in {r.get("sha256") or r.get("id") for r in rows}, (path, rows[:3])
+
+
+def test_the_scanned_report_is_read_by_ocr_and_its_page_marks_those_numbers(pipeline):
+    """The sample portal's 图片版 PDF: crawl → OCR → archive, and Datasette's report page says
+    which numbers came from OCR."""
+    import sqlite3
+
+    site, data, records = pipeline
+    [truth] = [t for t in site.truth if t.get("scanned")]
+    rec = _index(records)[truth["document_url"]]
+    assert rec["cells"] == truth["cells"]
+    db = build.db_path(data)
+    with sqlite3.connect(db) as conn:
+        report_id, ocr_cells = conn.execute("select id, ocr_cells from reports where sha256 = ?",
+                                            [rec["sha256"]]).fetchone()
+        marked = conn.execute("select count(*) from cells where report_id = ? and ocr_confidence is not null",
+                              [report_id]).fetchone()[0]
+        assert ocr_cells == marked == len(truth["cells"])
+        assert conn.execute("select count(*) from cells where ocr_confidence is not null and report_id != ?",
+                            [report_id]).fetchone()[0] == 0
+    page = _datasette_get(db, f"/-/report/{report_id}")
+    assert page.status_code == 200
+    assert page.text.count('data-ocr="') == len(truth["cells"])
+    assert "图像识别" in page.text
