@@ -85,7 +85,7 @@ def _score(renders, variant: str, dpi: int):
     return acc, unflagged, records
 
 
-def test_image_pdf_300dpi(renders):
+def test_image_only_pdfs_at_300dpi_are_read_and_every_miss_is_flagged(renders):
     acc, unflagged, records = _score(renders, "clean", 300)
     assert acc >= 0.99
     assert not unflagged
@@ -96,11 +96,11 @@ def test_image_pdf_300dpi(renders):
     assert 0 < min(hongze["ocr"].values()) <= max(hongze["ocr"].values()) <= 1
 
 
-def test_image_pdf_150dpi(renders):
+def test_image_only_pdfs_at_150dpi_are_measured(renders):
     acc, _, _ = _score(renders, "clean", 150)
     assert acc >= 0.5  # measured and printed; the floor only catches a collapse
 
 
-def test_scanned_pdf(renders):
+def test_grey_rotated_noisy_jpeg_scans_are_measured(renders):
     acc, _, _ = _score(renders, "scan", 300)
     assert acc >= 0.5  # measured and printed; the floor only catches a collapse

@@ -19,7 +19,7 @@ DOC = "constructed/pingtan_2023_official_template.pdf"
 LABEL = "constructed_pingtan_2023_official_template_pdf.json"
 
 
-def test_html_of_page_images(corpus_dir):
+def test_html_page_of_embedded_page_images_is_read_by_ocr(corpus_dir):
     pages = render_pages(corpus_dir / "docs" / DOC, 200)
     imgs = []
     for im in pages[1:5]:  # the pages that hold 表二, 表三 and 表四
@@ -36,7 +36,7 @@ def test_html_of_page_images(corpus_dir):
     assert good / len(lab["cells"]) >= 0.95
 
 
-def test_bench(corpus_dir):
+def test_ocr_benchmark_reports_seconds_per_page_and_cells_per_second(corpus_dir):
     out = bench([corpus_dir / "docs" / "hongze_2023.pdf"], dpi=150, text=False)
     print("OCR bench:", out)
     assert out["pages"] == 5 and out["cells"] > 100 and out["seconds_per_page"] > 0

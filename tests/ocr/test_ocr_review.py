@@ -18,7 +18,7 @@ def _run(cells):
     return t3.checks(cells, set(cells)) + t4.checks(cells, set(cells))
 
 
-def test_alternatives():
+def test_plausible_alternative_readings_of_ocr_digits():
     assert set(alternatives(16)) >= {18, 15, 76}
     assert 8 in alternatives(0) and 7 in alternatives(1)
     assert alternatives(None) == [] and alternatives(2.5) == []
@@ -51,7 +51,7 @@ def test_low_confidence_in_a_failed_check_is_uncertain():
     assert uncertain == ["t4.review.upheld"]
 
 
-def test_ocr_text_carries_confidence_and_cell_text():
+def test_ocr_text_carries_its_confidence_through_the_tables():
     raw = {"a": OcrText("12", 0.8), "b": "3"}
     assert ocr_confidences(raw) == {"a": 0.8}
     assert cell_text("一") == "—" and cell_text("1O") == "10" and cell_text("行政许可") == "行政许可"
