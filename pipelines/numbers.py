@@ -29,10 +29,20 @@ def clean(text: str | None) -> str:
     width are kept as printed (this is the text we publish)."""
     if not text:
         return ""
+    return _clean_short(text) if len(text) < 200 else _clean(text)
+
+
+@lru_cache(maxsize=65536)
+def _clean_short(text: str) -> str:   # table cells and labels repeat from report to report
+    return _clean(text)
+
+
+def _clean(text: str) -> str:
     t = re.sub(r"\s+", " ", text.replace("\xa0", " ").replace("\u3000", " ")).strip()
     return _WS_NEAR_CJK.sub("", t)
 
 
+@lru_cache(maxsize=65536)
 def norm(text: str | None) -> str:
     """NFKC (full-width digits and brackets to half-width… then brackets back to Chinese style),
     traditional -> simplified for the tables' vocabulary, and whitespace removed next to CJK."""
@@ -54,6 +64,7 @@ _NUM = re.compile(r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)$")
 _UNIT_SUFFIX = re.compile(r"(万元|元|件|项|个|条|次|起|人次|%)$")
 
 
+@lru_cache(maxsize=65536)
 def parse_value(text: str | None) -> tuple[bool, float | int | None]:
     """Parse a table cell. Returns (is_value, value):
 

@@ -23,6 +23,8 @@ MAX_GRID_CELLS = 500_000
 def cell_text(el) -> str:
     """The text of a table cell: every span's text joined, <br> and line breaks as spaces,
     whitespace next to CJK removed (Word-pasted labels break anywhere)."""
+    if len(el) == 0:   # no child elements: most cells
+        return clean(el.text)
     parts = []
     for node in el.iter():
         if node.tag == "br":
@@ -35,8 +37,11 @@ def cell_text(el) -> str:
 
 
 def _span(el, name: str) -> int:
+    value = el.get(name)
+    if value is None:
+        return 1
     try:
-        return max(1, min(_MAX_SPAN, int(re.sub(r"\D", "", el.get(name, "1")) or 1)))
+        return max(1, min(_MAX_SPAN, int(value if value.isdigit() else re.sub(r"\D", "", value) or 1)))
     except ValueError:
         return 1
 
@@ -128,7 +133,8 @@ def main_text(html: str) -> str | None:
     import trafilatura
 
     try:
-        text = trafilatura.extract(html, include_tables=False, include_comments=False, favor_recall=True)
+        text = trafilatura.extract(html, include_tables=False, include_comments=False, favor_recall=True,
+                                   fast=True)
     except Exception:  # trafilatura is a convenience here, never a reason to fail a report
         return None
     if not text or len(text) < MIN_NARRATIVE:
