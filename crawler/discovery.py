@@ -18,6 +18,7 @@ tested on frozen fixtures.
 from __future__ import annotations
 
 import codecs
+from functools import lru_cache
 import math
 import posixpath
 import re
@@ -110,6 +111,13 @@ def _parse(html: str) -> etree._Element | None:
         return None
 
 
+@lru_cache(maxsize=2)
+def _parse_shared(html: str) -> etree._Element | None:
+    """``_parse`` for readers that do not change the tree: a detail page is parsed once for its
+    title and its attachment links."""
+    return _parse(html)
+
+
 def _text(el: etree._Element) -> str:
     return re.sub(r"\s+", " ", el.text_content()).strip()
 
@@ -195,7 +203,7 @@ def attachment_links(html: str, url: str) -> list[tuple[str, str]]:
     Anchors, `iframe`/`embed`/`object` (embedded PDF viewers) and, because many CMS write their
     attachment list from script, any quoted URL with a file extension in the page's scripts.
     """
-    doc = _parse(html)
+    doc = _parse_shared(html)
     base = _base_url(doc, url)
     found: dict[str, str] = {}
 
@@ -409,7 +417,7 @@ def page_title(html: str) -> str | None:
     """An article page's title: `<meta name="ArticleTitle">` (required by the national government
     website guidelines), else the first `<h1>` that is not the site name, else `<title>` without
     its site-name suffix."""
-    doc = _parse(html)
+    doc = _parse_shared(html)
     if doc is None:
         return None
     metas = {(m.get("name") or "").strip().lower(): (m.get("content") or "").strip() for m in doc.iter("meta")}
@@ -775,8 +783,9 @@ def title_links(html: str, url: str) -> list[tuple[str, str]]:
 
 
 
+# (starts with the literal "location", which the regex engine finds fast in a 100 KB page)
 _SCRIPT_REDIRECT = re.compile(
-    r"""(?:window\.|self\.|top\.|document\.)?location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*["']([^"']+)["']""")
+    r"""location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*["']([^"']+)["']""")
 
 
 def script_redirect(html: str, url: str) -> str | None:

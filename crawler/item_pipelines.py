@@ -3,11 +3,13 @@ spider yields goes to the raw archive, and each portal's counts go to the crawl-
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
 
 from .items import Fetch, utc_now
 from .store import RawStore
@@ -44,7 +46,14 @@ RUN_COUNTERS = (
 
 
 class RawArchivePipeline:
-    """Store each `Fetch` body once (content-addressed) and append its fetch-log line."""
+    """Store each `Fetch` body once (content-addressed) and append its fetch-log line.
+
+    Commits in groups: bodies are written as they come, their log lines kept back until, every
+    `GONGKAI_COMMIT_SECONDS` (or `GONGKAI_COMMIT_ITEMS` fetches, and when the crawl closes), one
+    filesystem sync makes the bodies durable and the lines are appended. A killed crawl loses at
+    most the lines of the last group: those URLs are fetched again (their bodies, already
+    stored, are not written twice).
+    """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -53,6 +62,11 @@ class RawArchivePipeline:
         self.counts: dict[str, Counter] = {}
         self.known: dict[str, str] = {}   # URL → sha256 of its last stored body
         self.gone: set[str] = set()       # stored URLs whose last fetch was a 404/410
+        self.pending: list[dict] = []     # log lines of bodies not yet synced
+        self.commit_seconds = crawler.settings.getfloat("GONGKAI_COMMIT_SECONDS", 1.0)
+        self.commit_items = crawler.settings.getint("GONGKAI_COMMIT_ITEMS", 500)
+        self._last_commit = time.monotonic()
+        self._ticker: task.LoopingCall | None = None
         self._closing = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
@@ -71,6 +85,8 @@ class RawArchivePipeline:
             logger.info("removed %d partial object file(s) left by a killed crawl", removed)
         for entry in self.store.fetches():
             self._remember(entry.get("url"), entry.get("outcome"), entry.get("sha256"))
+        self._ticker = task.LoopingCall(self._commit_quietly)   # a quiet crawl still commits
+        self._ticker.start(self.commit_seconds, now=False)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Fetch):
@@ -96,7 +112,7 @@ class RawArchivePipeline:
             sha = self.store.digest(item.body)
             if sha not in self.store:
                 counts["new_objects"] += 1
-            self.store.put(item.body)
+            self.store.put(item.body, sync=False)
             counts["stored"] += 1
             counts["bytes"] += len(item.body)
             before = self.known.get(item.url)
@@ -111,8 +127,25 @@ class RawArchivePipeline:
         if item.outcome == "gone" and item.url in self.known and item.url not in self.gone:
             counts["removed"] += 1
         self._remember(item.url, item.outcome, sha)
-        self.store.log_fetch(item.log_entry(sha))
+        self.pending.append(item.log_entry(sha))
+        if (len(self.pending) >= self.commit_items
+                or time.monotonic() - self._last_commit >= self.commit_seconds):
+            self.commit()
         return sha
+
+    def _commit_quietly(self) -> None:
+        try:
+            self.commit()
+        except OSError as e:   # the next item's commit raises it again and closes the crawl
+            logger.error("cannot commit the raw archive in %s: %s", self.store.root, e)
+
+    def commit(self) -> None:
+        """Sync the bodies written since the last commit, then append their log lines."""
+        if self.pending:
+            self.store.sync()
+            self.store.log_fetches(self.pending)
+            self.pending = []
+        self._last_commit = time.monotonic()
 
     def _remember(self, url: str | None, outcome: str | None, sha: str | None) -> None:
         if not url:
@@ -150,6 +183,9 @@ class RawArchivePipeline:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.store is None:
             return
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
+        self.commit()
         finished_at = utc_now()
         by_id = {p.id: p for p in spider.portals}
         for portal_id, counts in self.counts.items():

@@ -25,11 +25,12 @@ class CrawlError(RuntimeError):
 
 def crawl(portals_path: str | os.PathLike, data_dir: str | os.PathLike, *, delay: float | None = None,
           log_file: str | os.PathLike | None = None, only: Sequence[str] | None = None,
-          conditional: bool = True, timeout: float | None = None) -> dict[str, dict]:
+          conditional: bool = True, timeout: float | None = None, polite: bool = True) -> dict[str, dict]:
     """Crawl every portal of `portals_path` (or the ids in `only`) into `data_dir`.
 
     `delay` overrides the polite default delay between requests to one site (seconds; use a
-    small one for a local portal). With `conditional` (the default), URLs already archived are
+    small one for a local portal); `polite=False` applies `UNTHROTTLED` (for local benchmarks
+    only: never against a real portal). With `conditional` (the default), URLs already archived are
     asked for with their ETag/Last-Modified and a 304 is logged `not_modified`; without it,
     everything is downloaded again. The subprocess's output goes to `log_file` (appended) or to a
     temporary file that is kept only when the crawl fails. Returns portal id → that portal's
@@ -48,6 +49,8 @@ def crawl(portals_path: str | os.PathLike, data_dir: str | os.PathLike, *, delay
         cmd += ["--only", ",".join(only)]
     if not conditional:
         cmd += ["--full"]
+    if not polite:
+        cmd += ["--no-politeness"]
 
     if log_file is not None:
         log_path, keep_log = Path(log_file), True
@@ -85,8 +88,15 @@ def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def crawler_settings(delay: float | None = None, conditional: bool = True):
-    """The crawler's Scrapy settings, with `delay` (seconds) as the download delay if given."""
+# Politeness off, for crawling our own local sample portals as fast as they answer (benchmarks):
+# no delay, no AutoThrottle, many requests in flight to the one local host.
+UNTHROTTLED = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 32,
+               "CONCURRENT_REQUESTS_PER_DOMAIN": 32}
+
+
+def crawler_settings(delay: float | None = None, conditional: bool = True, polite: bool = True):
+    """The crawler's Scrapy settings, with `delay` (seconds) as the download delay if given and
+    `UNTHROTTLED` applied when not `polite`."""
     from scrapy.settings import Settings
 
     settings = Settings()
@@ -95,6 +105,8 @@ def crawler_settings(delay: float | None = None, conditional: bool = True):
     if delay is not None:
         settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
         settings.set("AUTOTHROTTLE_START_DELAY", delay, priority="cmdline")
+    if not polite:
+        settings.setdict(UNTHROTTLED, priority="cmdline")
     return settings
 
 
@@ -107,13 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated portal ids to crawl (default: all)")
     parser.add_argument("--full", action="store_true",
                         help="download everything again (no If-None-Match / If-Modified-Since)")
+    parser.add_argument("--no-politeness", action="store_true",
+                        help="no delay, no AutoThrottle, 32 requests in flight per site: local benchmarks only")
     args = parser.parse_args(argv)
 
     from scrapy.crawler import CrawlerProcess
 
     from .spiders.portal import PortalSpider
 
-    process = CrawlerProcess(crawler_settings(args.delay, conditional=not args.full))
+    process = CrawlerProcess(crawler_settings(args.delay, conditional=not args.full, polite=not args.no_politeness))
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, portals=args.portals, data=args.data, run_id=args.run_id, only=args.only)
     process.start()
