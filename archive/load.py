@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from os import PathLike
 from pathlib import Path
@@ -55,7 +55,7 @@ CACHE_KIB = 256 * 1024
 def load(
     db_path: str | PathLike[str],
     *,
-    reports: list[dict],
+    reports: Iterable[dict],
     fetches: list[dict],
     portals: list[dict] | None = None,
     failures: list[dict] | None = None,
@@ -91,33 +91,47 @@ def load(
         db.close()
 
 
+#: Reports written per batch: memory holds one batch of records, not the whole run.
+LOAD_BATCH = 500
+
+
 def _load(
     db: Database,
-    reports: list[dict],
+    reports: Iterable[dict],
     fetches: list[dict],
     portals: list[dict],
     failures: list[dict],
     cell_labels: list[dict],
 ) -> dict[str, int]:
-    for record in [*reports, *failures]:
+    for record in failures:
         if not record.get("sha256"):
             raise ValueError(f"record without sha256: {record.get('title') or record}")
-    records = {report_id(record): record for record in reports}
-    report_sha256s = {record["sha256"] for record in records.values()}
-    failures = [f for f in failures if f["sha256"] not in report_sha256s]
     stats: dict[str, int] = {}
-
     stats["cell_keys"] = _upsert_cell_keys(db, cell_labels)
-    stats["portals"] = _upsert_portals(db, portals, records.values(), fetches)
+    stats["portals"] = _upsert_portals(db, portals, (), fetches)
+    stats.update(_load_documents_and_fetches(db, fetches, failures))
 
-    stats.update(_load_documents_and_fetches(db, fetches, [*records.values(), *failures]))
-    stats.update(_replace_reports(db, records))
+    totals = dict.fromkeys(("reports", "reports_unchanged", "reports_indexed", "cells", "checks"), 0)
+    report_sha256s: set[str] = set()
+    for batch in _batches(reports, LOAD_BATCH):
+        for record in batch:
+            if not record.get("sha256"):
+                raise ValueError(f"record without sha256: {record.get('title') or record}")
+        records = {report_id(record): record for record in batch}
+        new_shas = {record["sha256"] for record in records.values()} - report_sha256s
+        report_sha256s |= new_shas
+        _upsert_portals(db, (), records.values(), ())
+        stats["documents"] += _add_documents(db, [r for r in records.values() if r["sha256"] in new_shas])
+        for key, value in _replace_reports(db, records).items():
+            totals[key] += value
+    stats.update(totals)
     db.execute(REGION_FROM_PORTALS_SQL)
     db.execute(
         "delete from failures where sha256 in (select value from json_each(?))",
         [json.dumps(sorted(report_sha256s))],
     )
 
+    failures = [f for f in failures if f["sha256"] not in report_sha256s]
     failed = sorted({f["sha256"] for f in failures})
     stale = [row["id"] for row in db.query(
         "select id from reports where sha256 in (select value from json_each(?))",
@@ -130,6 +144,47 @@ def _load(
     return stats
 
 
+def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _add_documents(db: Database, records: list[Mapping[str, Any]]) -> int:
+    """A ``documents`` row for each record's original not yet in the table; returns how many
+    of the records' originals the fetch log did not name."""
+    shas = sorted({record["sha256"] for record in records})
+    if not shas:
+        return 0
+    known = {row["sha256"] for row in db.query(
+        "select sha256 from fetches where sha256 in (select value from json_each(?))", [json.dumps(shas)])}
+    documents = {record["sha256"]: {"sha256": record["sha256"], "first_seen": record.get("fetched_at")}
+                 for record in records}
+    db.table("documents").insert_all(documents.values(), pk="sha256", ignore=True)
+    _describe_documents_from_fetches(db, shas)
+    return len(set(shas) - known)
+
+
+def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]], upsert_key: str | None = None) -> None:
+    """INSERT rows that all have the same keys in one ``executemany`` (sqlite-utils'
+    ``insert_all`` costs several times more per row for the millions of cells and checks);
+    with ``upsert_key``, a row whose key exists updates it in place."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    sql = (f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+           f"values ({', '.join('?' * len(columns))})")
+    if upsert_key:
+        sql += (f" on conflict([{upsert_key}]) do update set "
+                + ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != upsert_key))
+    db.conn.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
+
+
 def _load_documents_and_fetches(db: Database, fetches: list[dict],
                                 records: list[Mapping[str, Any]]) -> dict[str, int]:
     """Fetch-log lines, and a ``documents`` row for every original they or the records name."""
@@ -140,7 +195,7 @@ def _load_documents_and_fetches(db: Database, fetches: list[dict],
         documents.setdefault(record["sha256"], {"sha256": record["sha256"],
                                                 "first_seen": record.get("fetched_at")})
     db.table("documents").insert_all(documents.values(), pk="sha256", ignore=True)
-    db.table("fetches").upsert_all(fetch_rows, pk="id")
+    _insert_rows(db, "fetches", fetch_rows, upsert_key="id")
     _describe_documents_from_fetches(db, list(documents))
     return {"fetches": len(fetch_rows), "documents": len(documents)}
 
@@ -375,8 +430,8 @@ def _upsert_cell_keys(db: Database, cell_labels: list[dict]) -> int:
     return len(rows)
 
 
-def _upsert_portals(db: Database, portals: list[dict], records: Iterable[Mapping[str, Any]],
-                    fetches: list[dict]) -> int:
+def _upsert_portals(db: Database, portals: Iterable[dict], records: Iterable[Mapping[str, Any]],
+                    fetches: Iterable[dict]) -> int:
     # Portals named only by reports or fetches get a row (blanks filled from what the reports
     # say), so every reference resolves; an entry of the YAML, written last, wins.
     stubs: dict[str, dict[str, Any]] = {}
@@ -436,7 +491,7 @@ def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> 
         )
     }
     next_rowid = 1 + next(iter(db.query(
-        "select coalesce(max(fts_rowid), 0) as top from reports")))["top"]
+        "select coalesce(max(rowid), 0) as top from reports")))["top"]
 
     rows, to_index, to_unindex = [], [], []
     for identifier, record in records.items():
@@ -467,8 +522,8 @@ def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> 
     cells = sorted((row for record in changed.values() for row in cell_rows(record, labels)),
                    key=lambda row: (row["report_id"], row["key"]))   # in primary-key order
     checks = [row for record in changed.values() for row in check_rows(record)]
-    db.table("cells").insert_all(cells, pk=("report_id", "key"))
-    db.table("checks").insert_all(checks, pk=("report_id", "seq"))
+    _insert_rows(db, "cells", cells)
+    _insert_rows(db, "checks", checks)
     return {"reports": len(rows), "reports_unchanged": len(records) - len(rows),
             "reports_indexed": len(to_index), "cells": len(cells), "checks": len(checks)}
 

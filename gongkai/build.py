@@ -21,6 +21,8 @@ import multiprocessing
 import os
 import re
 import time
+from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from multiprocessing.connection import wait as _wait_any
 from pathlib import Path
@@ -69,9 +71,10 @@ def cache_path(data: str | os.PathLike, sha256: str) -> Path:
 # ── crawl ────────────────────────────────────────────────────────────────────────────────────
 
 def crawl(portals: str | os.PathLike, data: str | os.PathLike, delay: float | None = None,
-          log_file: str | os.PathLike | None = None, only: Iterable[str] | None = None) -> dict:
+          log_file: str | os.PathLike | None = None, only: Iterable[str] | None = None,
+          polite: bool = True) -> dict:
     """Crawl every portal of the YAML file (or the ids in `only`) into DATA/raw (Scrapy runs in
-    a subprocess).
+    a subprocess; `polite=False` only for local benchmarks, see `crawler.run.UNTHROTTLED`).
 
     Returns the crawler's per-portal stats. The portal entries are merged into DATA/portals.yaml.
     """
@@ -81,7 +84,7 @@ def crawl(portals: str | os.PathLike, data: str | os.PathLike, delay: float | No
     data.mkdir(parents=True, exist_ok=True)
     remember_portals(portals, data)
     only = list(only) if only is not None else None
-    return run_crawl(str(portals), str(data), delay=delay, log_file=log_file, only=only)
+    return run_crawl(str(portals), str(data), delay=delay, log_file=log_file, only=only, polite=polite)
 
 
 def portal_groups(portals: str | os.PathLike) -> dict[str, list[str]]:
@@ -168,6 +171,12 @@ def _read_cache(path: Path, version: str) -> dict | None:
     except (OSError, ValueError):
         return None
     return entry if entry.get("extractor_version") == version else None
+
+
+def _cached_status(path: Path, version: str) -> str | None:
+    """The status of a cache entry valid for `version`, or None."""
+    entry = _read_cache(path, version)
+    return None if entry is None else entry.get("status")
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -324,45 +333,105 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     entries, extracted = _extract_originals(data, store, candidates, version, workers=workers,
                                             timeout=timeout, progress=progress)
 
-    # 2. one report per page
+    # 2. one report per page, streamed to the files (records are read back from the cache one
+    #    page at a time: memory does not grow with the number of reports)
     portals = load_portal_table(data)
-    reports, failures = [], []
-    for c in candidates:
-        report, failed = _choose(c, entries, portals)
-        if report is None:
-            failures.extend(failed)
-        else:
-            reports.append(report)
-
-    _atomic_write(reports_path(data), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reports))
-    _atomic_write(failures_path(data), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in failures))
-    statuses = [e["status"] for e in entries.values()]
+    reports = 0
+    failed_pages: set[str] = set()
+    with _AtomicLines(reports_path(data)) as report_lines, _AtomicLines(failures_path(data)) as failure_lines:
+        for c in candidates:
+            report, failed = _choose(c, entries, portals)
+            if report is None:
+                failure_lines.write_all(failed)
+                failed_pages.update(f["page_url"] for f in failed)
+            else:
+                report_lines.write_all([report])
+                reports += 1
+    statuses = list(entries.statuses.values())
     return {
         "report_pages": len(candidates),
-        "originals": len(entries),
+        "originals": len(statuses),
         "extracted": extracted,
-        "cached": len(entries) - extracted,
+        "cached": len(statuses) - extracted,
         "original_failures": sum(s != "ok" for s in statuses),
-        "reports": len(reports),
-        "failed_pages": len({f["page_url"] for f in failures}),
+        "reports": reports,
+        "failed_pages": len(failed_pages),
         "extractor_version": version,
     }
 
 
+class _AtomicLines:
+    """A JSON-lines file written line by line to a temporary name and renamed into place on a
+    clean exit (a failed run leaves the previous file as it was)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+    def __enter__(self) -> "_AtomicLines":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = open(self.tmp, "w", encoding="utf-8")
+        return self
+
+    def write_all(self, rows: Iterable[dict]) -> None:
+        for row in rows:
+            self.file.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.file.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+class _CachedEntries(Mapping):
+    """sha256 → cache entry of the originals of one extraction, read from DATA/records on
+    access (the last few kept), so that a run over 100 000 originals holds only their statuses."""
+
+    def __init__(self, data: Path, version: str):
+        self.data, self.version = data, version
+        self.statuses: dict[str, str] = {}
+        self._recent: OrderedDict[str, dict] = OrderedDict()
+
+    def add(self, sha: str, entry: dict) -> None:
+        self.statuses[sha] = entry["status"]
+        self._recent[sha] = entry
+        self._recent.move_to_end(sha)
+        while len(self._recent) > 16:
+            self._recent.popitem(last=False)
+
+    def __getitem__(self, sha: str) -> dict:
+        if sha not in self.statuses:
+            raise KeyError(sha)
+        entry = self._recent.get(sha) or _read_cache(cache_path(self.data, sha), self.version)
+        if entry is None:
+            raise KeyError(f"cache entry of {sha} vanished")
+        self.add(sha, entry)
+        return entry
+
+    def __iter__(self):
+        return iter(self.statuses)
+
+    def __len__(self) -> int:
+        return len(self.statuses)
+
+
 def _extract_originals(data: Path, store, candidates: list[dict], version: str, *, workers: int,
-                       timeout: float, progress: ProgressFn | None) -> tuple[dict[str, dict], int]:
+                       timeout: float, progress: ProgressFn | None) -> tuple[_CachedEntries, int]:
     """The cache entry of every original of `candidates` (extracted in worker processes when not
-    cached for `version`); returns (sha256 → entry, how many were extracted now)."""
+    cached for `version`); returns (sha256 → entry, read from the cache on access; how many were
+    extracted now)."""
     originals: dict[str, dict] = {}
     for c in candidates:
         for f in [c["page"], *c["attachments"]]:
             originals.setdefault(f["sha256"], f)
-    entries: dict[str, dict] = {}
+    entries = _CachedEntries(data, version)
     jobs = []
     for sha, f in originals.items():
-        cached = _read_cache(cache_path(data, sha), version)
-        if cached is not None:
-            entries[sha] = cached
+        status = _cached_status(cache_path(data, sha), version)
+        if status is not None:
+            entries.statuses[sha] = status
         else:
             jobs.append((sha, str(store.path(sha)), f.get("filename")))
     for sha, status, value in run_guarded(jobs, workers=workers, timeout=timeout, progress=progress):
@@ -370,7 +439,7 @@ def _extract_originals(data: Path, store, candidates: list[dict], version: str, 
                  "extracted_at": _now(), "reason": None if status == "ok" else value,
                  "record": value if status == "ok" else None}
         _atomic_write(cache_path(data, sha), json.dumps(entry, ensure_ascii=False))
-        entries[sha] = entry
+        entries.add(sha, entry)
     return entries, len(jobs)
 
 
@@ -613,10 +682,17 @@ def flat_stats(stats: dict | None, prefix: str = "") -> dict:
 
 
 def read_jsonl(path: Path) -> list[dict]:
+    return list(iter_jsonl(path))
+
+
+def iter_jsonl(path: Path) -> Iterator[dict]:
+    """The lines of a JSON-lines file written by this module, one at a time (none if absent)."""
     if not path.exists():
-        return []
+        return
     with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
 
 
 # ── load, publish, export ─────────────────────────────────────────────────────────────────────
@@ -635,7 +711,7 @@ def load_archive(data: str | os.PathLike) -> dict:
 
     data = Path(data)
     return load(str(db_path(data)),
-                reports=read_jsonl(reports_path(data)),
+                reports=iter_jsonl(reports_path(data)),
                 fetches=list(RawStore(str(data)).fetches()),
                 portals=list(load_portal_table(data).values()),
                 failures=read_jsonl(failures_path(data)),
