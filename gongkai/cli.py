@@ -48,17 +48,52 @@ def main():
 @main.command("sample-portal")
 @click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on (0: any free port).")
 @click.option("--portals-out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a portals YAML for this portal here.")
-def sample_portal(port: int, portals_out: Path | None):
-    """Serve a generated government portal with annual reports and news, for trying the crawler.
+              help="Write a portals YAML for the served portal(s) here.")
+@click.option("--portals", "n_portals", type=click.IntRange(min=1, max=27900), default=None,
+              help="Serve this many generated portals (all the CMS families) instead of the one sample portal.")
+@click.option("--reports", "n_reports", type=click.IntRange(min=1), default=None,
+              help="With --portals: the reports they hold in total (default: 100 per portal).")
+@click.option("--truth-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --portals: write every report's location and numbers here (JSON lines) first.")
+def sample_portal(port: int, portals_out: Path | None, n_portals: int | None, n_reports: int | None,
+                  truth_out: Path | None):
+    """Serve a generated government portal with annual reports and news, for trying the crawler;
+    with --portals, many generated portals (for scale runs), each page made when it is asked for.
 
     \b
     Example:
         gongkai sample-portal --port 8765 --portals-out sample-portals.yaml
+        gongkai sample-portal --port 8766 --portals 100 --reports 10000 --portals-out scale.yaml
     """
-    from gongkai.sample_portal import serve_forever
+    if n_portals is None:
+        if n_reports is not None or truth_out is not None:
+            raise click.UsageError("--reports and --truth-out need --portals")
+        from gongkai.sample_portal import serve_forever
 
-    serve_forever(port, str(portals_out) if portals_out else None)
+        serve_forever(port, str(portals_out) if portals_out else None)
+        return
+    from gongkai.sample_portal.scale import ScalePortals
+
+    n_reports = n_portals * 100 if n_reports is None else n_reports
+    try:
+        served = ScalePortals(n_portals, n_reports, port)
+    except ValueError as e:
+        raise click.UsageError(str(e))
+    if truth_out:
+        with open(truth_out, "w", encoding="utf-8") as fh:
+            for item in served.network.truth():
+                fh.write(_dumps(item, pretty=False) + "\n")
+        click.echo(f"Truth of {n_reports} reports written to {truth_out}")
+    if portals_out:
+        portals_out.write_text(served.network.portals_yaml(), encoding="utf-8")
+        click.echo(f"Portals YAML written to {portals_out}")
+    click.echo(f"{n_portals} sample portals with {n_reports} reports at {served.base_url}/s00000/ …")
+    try:
+        served.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        served.stop()
 
 
 @main.command()
@@ -251,6 +286,45 @@ def bench_crawl_cmd(portals: int, delay: float, pages: int, repeat: int, site: s
     from gongkai.bench import bench_crawl
 
     click.echo(_dumps(bench_crawl(portals=portals, delay=delay, pages=pages, repeat=repeat, site=site), pretty=True))
+
+
+@bench.command("scale")
+@click.option("--sizes", default="1000,10000,100000", show_default=True,
+              help="Comma-separated report counts, run in ascending order (each 10x the last gives the ratios).")
+@click.option("--reports-per-portal", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Reports per generated portal (portals = reports / this).")
+@click.option("--work", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the runs' data (default: a temporary folder, removed).")
+@click.option("--keep", is_flag=True, help="Keep each size's data directory and archive.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the full JSON result here.")
+def bench_scale_cmd(sizes: str, reports_per_portal: int, work: Path | None, keep: bool, output: Path | None):
+    """The whole pipeline (crawl, extract, load) over generated sample portals at each size, politeness
+    off: seconds, reports/s, CPU and peak memory per stage, archive bytes per report, a check against
+    the generator's truth, and each stage's time ratio between consecutive sizes. Prints a Markdown
+    table; takes about an hour for the default sizes on 2 cores.
+
+    \b
+    Example:
+        gongkai bench scale --sizes 1000,10000 -o scale.json
+    """
+    from gongkai.bench_scale import bench_scale, table
+
+    try:
+        size_list = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise click.BadParameter(f"not a list of numbers: {sizes!r}", param_hint="--sizes")
+    if not size_list or min(size_list) < reports_per_portal:
+        raise click.BadParameter("every size needs at least --reports-per-portal reports", param_hint="--sizes")
+
+    def progress(run: dict) -> None:
+        click.echo(f"{run['reports']} reports: {run['total_seconds']} s "
+                   + ", ".join(f"{k} {v['seconds']} s" for k, v in run["stages"].items()), err=True)
+
+    result = bench_scale(size_list, reports_per_portal, work=work, keep=keep, progress=progress)
+    if output:
+        output.write_text(_dumps(result, pretty=True), encoding="utf-8")
+    click.echo(table(result))
 
 
 @main.command("export-warc")

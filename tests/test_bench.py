@@ -21,3 +21,23 @@ def test_bench_crawl_polite_returns_the_ratio(tmp_path):
     assert r["portals"] == 3 and r["fetches_logged"] == 3 * 3
     assert r["ideal_pages_per_s"] == pytest.approx(3 / 0.05)
     assert r["ratio_vs_ideal"] > 0
+
+
+def test_bench_scale_runs_every_stage_and_archives_the_truth(tmp_path):
+    """`gongkai bench scale` on two tiny sizes: every stage timed, every generated report archived
+    with its sampled cells exact, and a ratio per stage (its value is not asserted)."""
+    from gongkai.bench_scale import STAGES, bench_scale, table
+
+    r = bench_scale([30, 60], per_portal=10, work=tmp_path)
+    assert [run["reports"] for run in r["runs"]] == [30, 60]
+    for run in r["runs"]:
+        assert set(run["stages"]) == set(STAGES)
+        assert run["stages"]["crawl"]["result"]["reports_found"] == run["reports"]
+        assert run["stages"]["load"]["result"]["reports"] == run["reports"]
+        assert all(s["seconds"] > 0 and s["peak_rss_mb"] > 0 for s in run["stages"].values())
+        truth = run["truth"]
+        assert truth["missing"] == 0 and truth["reports_archived"] == run["reports"]
+        assert truth["sampled_cells"] > 0 and truth["wrong_cells"] == 0
+    assert set(r["ratios"][0]) >= {"crawl", "extract", "load", "total"}
+    assert "| 60 | 6 | load |" in table(r)
+    assert not list(tmp_path.iterdir())     # each size's data removed unless --keep

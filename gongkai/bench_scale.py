@@ -1,0 +1,199 @@
+"""`gongkai bench scale`: the whole pipeline over generated portals at growing sizes.
+
+    gongkai bench scale --sizes 1000,10000,100000 [--reports-per-portal 100] [--work DIR]
+
+For each size M, in a fresh data directory: `gongkai sample-portal --portals M/100 --reports M`
+is started in its own process, then each stage runs in its own process, one after the other,
+with politeness off (no delay, no AutoThrottle — local portals only):
+
+- crawl: the Scrapy crawl of every portal into the raw archive (`build.crawl(polite=False)`:
+  bodies stored content-addressed, the fetch log);
+- extract: every report page's originals read into records (`build.extract_all`, 2 workers);
+- load: records, fetch log and portals into the SQLite archive with its search index
+  (`build.load_archive`).
+
+Per stage: wall seconds, reports per second, CPU seconds (the stage's processes and their
+children) and peak memory (the largest resident set among them, from `wait4`). Per size: the
+archive DB's bytes per report, the raw archive's, and a check against the generator's truth
+(every report archived; the cells of a sample of them equal to what the pages print). Between
+consecutive sizes, each stage's time ratio (10× the reports should cost ≤ 10.5× the time).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STAGES = ("crawl", "extract", "load")
+#: Every SAMPLE-th report of the truth has its cells compared with the archive's.
+SAMPLE = 97
+
+_STAGE_CODE = {
+    "crawl": "from gongkai import build; import json, sys; "
+             "s = build.crawl(sys.argv[1], sys.argv[2], polite=False, log_file=sys.argv[3]); "
+             "print(json.dumps({'reports_found': sum(v.get('reports_found', 0) for v in s.values()), "
+             "'stored': sum(v.get('stored', 0) for v in s.values()), "
+             "'errors': sum(v.get('errors', 0) for v in s.values())}))",
+    "extract": "from gongkai import build; import json, sys; print(json.dumps(build.extract_all(sys.argv[2])))",
+    "load": "from gongkai import build; import json, sys; print(json.dumps(build.load_archive(sys.argv[2])))",
+}
+
+
+def _run_stage(stage: str, portals_yaml: Path, data: Path, log: Path) -> dict:
+    """Run one stage in a child process; wall time, its JSON result, CPU and peak RSS."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _STAGE_CODE[stage], str(portals_yaml), str(data), str(log)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    out, err = proc.stdout.read(), proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{stage} failed (exit {proc.returncode}):\n{err.decode(errors='replace')[-3000:]}")
+    return {"seconds": round(wall, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "result": json.loads(out.decode().strip().splitlines()[-1])}
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _start_portals(portals: int, reports: int, portals_yaml: Path) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "sample-portal", "--port", "0",
+                             "--portals", str(portals), "--reports", str(reports),
+                             "--portals-out", str(portals_yaml)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+    for line in proc.stdout:
+        m = re.search(r"at (http://[\d.]+:\d+)/", line)
+        if m:
+            return proc, m.group(1)
+    proc.wait(5)
+    raise RuntimeError(f"the sample portals did not start (exit {proc.returncode})")
+
+
+def check_truth(db_path: Path, portals: int, reports: int, base_url: str, sample: int = SAMPLE) -> dict:
+    """Every generated report in the archive, and the cells of every `sample`-th one exact."""
+    import sqlite3
+
+    from gongkai.sample_portal.scale import ScaleNetwork
+
+    net = ScaleNetwork(portals, reports, base_url)
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        archived = {(issuer, year): rid for rid, issuer, year in
+                    con.execute("select id, issuer, year from reports")}
+        missing = cells = wrong = sampled = 0
+        for n, item in enumerate(net.truth()):
+            rid = archived.get((item["issuer"], item["year"]))
+            if rid is None:
+                missing += 1
+                continue
+            if n % sample:
+                continue
+            sampled += 1
+            got = dict(con.execute("select key, value from cells where report_id = ?", [rid]))
+            for key, value in item["cells"].items():
+                cells += 1
+                wrong += got.get(key) != value
+    finally:
+        con.close()
+    return {"reports_expected": reports, "reports_archived": len(archived), "missing": missing,
+            "sampled_reports": sampled, "sampled_cells": cells, "wrong_cells": wrong}
+
+
+def _dir_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def bench_size(reports: int, per_portal: int, work: Path) -> dict:
+    portals = max(1, reports // per_portal)
+    root = work / f"size-{reports}"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    portals_yaml, data = root / "portals.yaml", root / "data"
+    server, base_url = _start_portals(portals, reports, portals_yaml)
+    stages: dict[str, dict] = {}
+    try:
+        for stage in STAGES:
+            stages[stage] = _run_stage(stage, portals_yaml, data, root / "crawl.log")
+            stages[stage]["reports_per_s"] = round(reports / stages[stage]["seconds"], 1)
+        server_cpu = _cpu_seconds(server.pid)
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    db = data / "gongkai.db"
+    total = sum(s["seconds"] for s in stages.values())
+    return {
+        "reports": reports, "portals": portals,
+        "stages": stages,
+        "total_seconds": round(total, 1),
+        "sample_portal_cpu_seconds": round(server_cpu, 1),
+        "db_bytes_per_report": round(db.stat().st_size / reports),
+        "raw_bytes_per_report": round(_dir_bytes(data / "raw") / reports),
+        "truth": check_truth(db, portals, reports, base_url),
+    }
+
+
+def bench_scale(sizes: list[int], per_portal: int = 100, work: Path | None = None, keep: bool = False,
+                progress=None) -> dict:
+    """Run `bench_size` for each size (ascending) and the time ratios between consecutive sizes."""
+    sizes = sorted(set(sizes))
+    own = work is None
+    work = Path(tempfile.mkdtemp(prefix="gongkai-scale-")) if own else Path(work)
+    runs = []
+    try:
+        for size in sizes:
+            runs.append(bench_size(size, per_portal, work))
+            if progress:
+                progress(runs[-1])
+            if not keep:
+                shutil.rmtree(work / f"size-{size}", ignore_errors=True)
+    finally:
+        if own and not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    ratios = []
+    for small, big in zip(runs, runs[1:]):
+        factor = big["reports"] / small["reports"]
+        ratios.append({"from": small["reports"], "to": big["reports"], "size_ratio": factor,
+                       **{stage: round(big["stages"][stage]["seconds"] / small["stages"][stage]["seconds"], 2)
+                          for stage in STAGES},
+                       "total": round(big["total_seconds"] / small["total_seconds"], 2)})
+    return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+            "settings": "politeness off (DOWNLOAD_DELAY 0, AutoThrottle off, 32 requests in flight), "
+                        "2 extraction workers, each stage in its own process, one after the other",
+            "runs": runs, "ratios": ratios}
+
+
+def table(result: dict) -> str:
+    """The figures as a Markdown table (what docs/scale.md quotes)."""
+    lines = ["| reports | portals | stage | seconds | reports/s | CPU s | peak RSS MB |",
+             "|---:|---:|---|---:|---:|---:|---:|"]
+    for run in result["runs"]:
+        for stage in STAGES:
+            s = run["stages"][stage]
+            lines.append(f"| {run['reports']} | {run['portals']} | {stage} | {s['seconds']} | {s['reports_per_s']} "
+                         f"| {s['cpu_seconds']} | {s['peak_rss_mb']} |")
+        lines.append(f"| {run['reports']} | | **total** | **{run['total_seconds']}** | "
+                     f"{round(run['reports'] / run['total_seconds'], 1)} | | |")
+    lines += ["", "| size ratio | " + " | ".join(STAGES) + " | total |", "|---|" + "---:|" * (len(STAGES) + 1)]
+    for r in result["ratios"]:
+        lines.append(f"| {r['from']} → {r['to']} | " + " | ".join(str(r[s]) for s in STAGES) + f" | {r['total']} |")
+    lines += ["", "| reports | DB bytes/report | raw bytes/report | archived | sampled cells wrong |",
+              "|---:|---:|---:|---:|---:|"]
+    for run in result["runs"]:
+        t = run["truth"]
+        lines.append(f"| {run['reports']} | {run['db_bytes_per_report']} | {run['raw_bytes_per_report']} | "
+                     f"{t['reports_archived']}/{t['reports_expected']} | {t['wrong_cells']}/{t['sampled_cells']} |")
+    return "\n".join(lines)
