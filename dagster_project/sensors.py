@@ -30,8 +30,10 @@ from .jobs import archive_job, crawl_job, extract_job
 from .partitions import document_partitions, portal_partitions
 from .resources import GongkaiConfig
 
-#: Most document partitions one extraction run takes.
-BATCH = int(os.environ.get("GONGKAI_DOCUMENT_BATCH", "50"))
+#: Most document partitions one extraction run takes. A run costs a few seconds before it extracts
+#: anything (a process, Dagster's imports, the worker pool): at 50 a run, a season of 100 000 new
+#: reports would spend hours starting 2 000 runs; at 500, 200 runs (docs/scale.md).
+BATCH = int(os.environ.get("GONGKAI_DOCUMENT_BATCH", "500"))
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 

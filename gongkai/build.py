@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import re
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from multiprocessing.connection import wait as _wait_any
@@ -239,8 +239,9 @@ class _Worker:
                                 daemon=True)
         self.proc.start()
         child.close()
-        self.job = None
+        self.jobs: deque = deque()   # sent, not answered; the first is being extracted
         self.deadline = 0.0
+        self.done = 0
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -257,6 +258,13 @@ class _Worker:
         self.conn.close()
 
 
+#: Jobs sent ahead to a worker, so it starts the next document while its last result is written.
+WORKER_QUEUE = 2
+#: A worker is replaced by a fresh process after this many documents (caches and parser memory
+#: of a long run stay bounded).
+WORKER_MAX_JOBS = 2000
+
+
 def run_guarded(jobs: list[tuple[str, str, str | None]], *, workers: int = EXTRACT_WORKERS,
                 timeout: float = EXTRACT_TIMEOUT, memory_mb: int = EXTRACT_MEMORY_MB,
                 progress: ProgressFn | None = None,
@@ -266,26 +274,31 @@ def run_guarded(jobs: list[tuple[str, str, str | None]], *, workers: int = EXTRA
     `extractor` names the function ("module:function", called as f(bytes, filename=…)).
     Yields (key, status, record-or-reason) as results arrive. A document that takes longer than
     `timeout` seconds, or that kills its worker, yields status "timeout"/"crashed"; its worker is
-    replaced and the others go on.
+    replaced (the documents queued behind it go to the others) and the others go on.
     """
     if not jobs:
         return
     ctx = multiprocessing.get_context("spawn")
-    pending = list(reversed(jobs))
+    pending = deque(jobs)
     pool = [_Worker(ctx, memory_mb, extractor) for _ in range(max(1, min(workers, len(jobs))))]
     done = 0
     try:
-        while pending or any(w.job for w in pool):
-            for w in pool:
-                if w.job is None and pending:
-                    w.job = pending.pop()
-                    w.deadline = time.monotonic() + timeout
-                    w.conn.send(w.job[1:])
-            busy = [w for w in pool if w.job]
+        while pending or any(w.jobs for w in pool):
+            for i, w in enumerate(pool):
+                if not w.jobs and w.done >= WORKER_MAX_JOBS and pending:
+                    w.stop()
+                    pool[i] = w = _Worker(ctx, memory_mb, extractor)
+                while pending and len(w.jobs) < WORKER_QUEUE and w.done + len(w.jobs) < WORKER_MAX_JOBS:
+                    job = pending.popleft()
+                    if not w.jobs:
+                        w.deadline = time.monotonic() + timeout
+                    w.jobs.append(job)
+                    w.conn.send(job[1:])
+            busy = [w for w in pool if w.jobs]
             wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = _wait_any([w.conn for w in busy] + [w.proc.sentinel for w in busy], wait_for)
             for i, w in enumerate(pool):
-                if w.job is None:
+                if not w.jobs:
                     continue
                 result = None
                 if w.conn in ready or w.proc.sentinel in ready:
@@ -298,9 +311,12 @@ def run_guarded(jobs: list[tuple[str, str, str | None]], *, workers: int = EXTRA
                     result = ("timeout", f"extraction took longer than {timeout:g} s")
                 if result is None:
                     continue
-                key = w.job[0]
-                w.job = None
+                key = w.jobs.popleft()[0]
+                w.done += 1
+                w.deadline = time.monotonic() + timeout   # the next queued job starts now
                 if result[0] in ("crashed", "timeout"):
+                    pending.extendleft(reversed(w.jobs))    # not tried yet: to another worker
+                    w.jobs.clear()
                     w.stop(kill=True)
                     pool[i] = _Worker(ctx, memory_mb, extractor)
                 done += 1
@@ -309,7 +325,7 @@ def run_guarded(jobs: list[tuple[str, str, str | None]], *, workers: int = EXTRA
                 yield key, result[0], result[1]
     finally:
         for w in pool:
-            w.stop(kill=w.job is not None)
+            w.stop(kill=bool(w.jobs))
 
 
 def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
