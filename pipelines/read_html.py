@@ -127,9 +127,10 @@ def _title_candidates(root) -> list[str]:
 MIN_NARRATIVE = 100
 
 
-def main_text(html: str) -> str | None:
+def main_text(html) -> str | None:
     """The article's prose without the portal's menus, breadcrumbs and footers (trafilatura);
-    None where it finds too little to trust (then the whole page text is used)."""
+    None where it finds too little to trust (then the whole page text is used). ``html``: the
+    page's text, or its parsed tree (trafilatura works on a copy, and is spared a parse)."""
     import trafilatura
 
     try:
@@ -149,7 +150,7 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     except (etree.ParserError, ValueError) as e:
         raise Unreadable(f"HTML could not be parsed: {e}")
     titles = _title_candidates(root)
-    narrative = main_text(text)
+    narrative = main_text(root)
     for bad in root.xpath("|".join(f"//{t}" for t in _DROP)):
         if bad.getparent() is not None:
             bad.drop_tree()
