@@ -62,6 +62,7 @@ def load(
     portals: list[dict] | None = None,
     failures: list[dict] | None = None,
     cell_labels: list[dict] | None = None,
+    expected: int | None = None,
 ) -> dict[str, int]:
     """Write records into the archive at ``db_path`` (created and migrated as needed).
 
@@ -79,6 +80,11 @@ def load(
     - ``cell_labels``: rows of cells.csv (``key``, ``table``, ``row_zh``, ``col_zh``, ``unit``,
       ``row_en``, ``col_en``, optionally ``templates``), in spec order.
 
+    - ``expected``: how many reports ``reports`` holds, when known. A load at least as large as
+      the archive (and ``BULK_MIN``) is a bulk load: the secondary indexes of ``cells`` and
+      ``checks`` are dropped and built again at the end, and the search index is merged once
+      instead of as it grows — each row then costs the same however large the archive is.
+
     Returns row counts written per table (``reports_indexed``: search entries (re)written).
     """
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
@@ -88,9 +94,37 @@ def load(
         db.execute("pragma foreign_keys = on")
         db.execute(f"pragma cache_size = -{CACHE_KIB}")
         with db.atomic():
-            return _load(db, reports, fetches, portals or [], failures or [], cell_labels or [])
+            bulk = expected is not None and expected >= max(
+                BULK_MIN, next(iter(db.query("select count(*) as n from reports")))["n"])
+            indexes = _drop_bulk_indexes(db) if bulk else []
+            if bulk:
+                db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}, rank) values ('automerge', 0)")
+            stats = _load(db, reports, fetches, portals or [], failures or [], cell_labels or [])
+            if bulk:
+                for sql in indexes:
+                    db.execute(sql)
+                db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}) values ('optimize')")
+                db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}, rank) values ('automerge', 4)")
+            stats["bulk"] = int(bulk)
+            return stats
     finally:
         db.close()
+
+
+#: The smallest load treated as a bulk load (see ``load``'s ``expected``).
+BULK_MIN = 2000
+#: Tables whose secondary indexes a bulk load builds once at the end.
+_BULK_TABLES = ("cells", "checks")
+
+
+def _drop_bulk_indexes(db: Database) -> list[str]:
+    """Drop the explicit indexes of ``_BULK_TABLES``; returns their CREATE statements."""
+    rows = list(db.query(
+        "select name, sql from sqlite_master where type = 'index' and sql is not null "
+        f"and tbl_name in ({', '.join('?' * len(_BULK_TABLES))}) order by name", list(_BULK_TABLES)))
+    for row in rows:
+        db.execute(f"drop index [{row['name']}]")
+    return [row["sql"] for row in rows]
 
 
 #: Reports written per batch: memory holds one batch of records, not the whole run.

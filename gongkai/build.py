@@ -701,6 +701,13 @@ def read_jsonl(path: Path) -> list[dict]:
     return list(iter_jsonl(path))
 
 
+def _count_lines(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with path.open("rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+
+
 def iter_jsonl(path: Path) -> Iterator[dict]:
     """The lines of a JSON-lines file written by this module, one at a time (none if absent)."""
     if not path.exists():
@@ -728,6 +735,7 @@ def load_archive(data: str | os.PathLike) -> dict:
     data = Path(data)
     return load(str(db_path(data)),
                 reports=iter_jsonl(reports_path(data)),
+                expected=_count_lines(reports_path(data)),
                 fetches=list(RawStore(str(data)).fetches()),
                 portals=list(load_portal_table(data).values()),
                 failures=read_jsonl(failures_path(data)),
