@@ -31,6 +31,11 @@ from .resources import GongkaiConfig
 GROUP = "gongkai"
 #: Concurrency pool of the archive's one writer (limit it to 1: `dagster instance concurrency set`).
 WRITER_POOL = "gongkai_archive_writer"
+#: Under dagster-celery's executor (distributed.py) the writer's steps go to this Celery queue,
+#: which exactly one worker consumes: the archive keeps one writer across machines too. The tag
+#: is ignored by the in-process and multiprocess executors.
+WRITER_QUEUE = "gongkai_writer"
+WRITER_TAGS = {"dagster-celery/queue": WRITER_QUEUE}
 
 
 def _result(context: AssetExecutionContext, stage: str, stats: dict, output_name: str,
@@ -71,7 +76,7 @@ def service_report_records(context: AssetExecutionContext, gongkai: GongkaiConfi
                    "documents_dir", build.documents_dir(gongkai.data_dir))
 
 
-@asset(name="archive_db", group_name=GROUP, kinds={"sqlite"}, pool=WRITER_POOL,
+@asset(name="archive_db", group_name=GROUP, kinds={"sqlite"}, pool=WRITER_POOL, op_tags=WRITER_TAGS,
        deps=[AssetDep("report_records", partition_mapping=AllPartitionMapping())],
        check_specs=checks.ARCHIVE_CHECKS)
 def service_archive_db(context: AssetExecutionContext, gongkai: GongkaiConfig) -> MaterializeResult:
@@ -101,7 +106,7 @@ def service_archive_db(context: AssetExecutionContext, gongkai: GongkaiConfig) -
         check_results=results)
 
 
-@asset(name="published", group_name=GROUP, deps=["archive_db"], kinds={"datasette"})
+@asset(name="published", group_name=GROUP, deps=["archive_db"], kinds={"datasette"}, op_tags=WRITER_TAGS)
 def service_published(context: AssetExecutionContext, gongkai: GongkaiConfig) -> MaterializeResult:
     """The dated snapshot with checksums, CSV exports and Datasette metadata (DATA/published)."""
     return _result(context, "publish", build.publish(gongkai.data_dir), "dir", build.published_dir(gongkai.data_dir))

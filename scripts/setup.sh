@@ -16,6 +16,7 @@ APT_PACKAGES=(
   fonts-wqy-zenhei           # a CJK font, so pages and screenshots render Chinese
   libgl1                     # OpenCV (RapidOCR, pipelines/read_ocr.py) links against libGL
   libglib2.0-0               # … and GLib
+  redis-server               # broker of the celery workers (dagster_project/distributed.py); tests start their own
 )
 
 missing=()
