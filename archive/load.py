@@ -80,8 +80,9 @@ def load(
     - ``cell_labels``: rows of cells.csv (``key``, ``table``, ``row_zh``, ``col_zh``, ``unit``,
       ``row_en``, ``col_en``, optionally ``templates``), in spec order.
 
-    - ``expected``: how many reports ``reports`` holds, when known. A load at least as large as
-      the archive (and ``BULK_MIN``) is a bulk load: the secondary indexes of ``cells`` and
+    - ``expected``: how many reports ``reports`` holds, when known. A load of at least twice as
+      many reports as the archive holds (and ``BULK_MIN``) — a first load, or one that at least
+      doubles it — is a bulk load: the secondary indexes of ``cells`` and
       ``checks`` are dropped and built again at the end, and the search index is merged once
       instead of as it grows — each row then costs the same however large the archive is.
 
@@ -95,7 +96,7 @@ def load(
         db.execute(f"pragma cache_size = -{CACHE_KIB}")
         with db.atomic():
             bulk = expected is not None and expected >= max(
-                BULK_MIN, next(iter(db.query("select count(*) as n from reports")))["n"])
+                BULK_MIN, 2 * next(iter(db.query("select count(*) as n from reports")))["n"])
             indexes = _drop_bulk_indexes(db) if bulk else []
             if bulk:
                 db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}, rank) values ('automerge', 0)")
