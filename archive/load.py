@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
@@ -49,11 +48,10 @@ _CELL_LABEL_COLUMNS = ("table_zh", "row_zh", "col_zh", "unit")
 #: 2: the OCR columns of migration 0004 (records loaded under 1 may already carry ``ocr``).
 LOADER_VERSION = "2"
 
-#: Page cache of the loading connection (allocated as used): a quarter of the machine's memory,
-#: at most 4 GiB. Every report's rows go to random places of the ``cells``/``checks`` primary-key
-#: indexes (keyed by the original's sha256), ≈ 27 MB of index per 1 000 reports; once they
-#: outgrow the cache each batch rereads them from the file (and this VM's page cache is small).
-CACHE_KIB = min(4 * 1024 * 1024, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4 // 1024)
+#: Page cache of the loading connection (allocated as used): the (key, value) index of ``cells``
+#: takes every report's ~200 keys to as many leaf pages, ~8 MB of index per 1 000 reports; with
+#: too small a cache each load of a large archive rereads them from the file.
+CACHE_KIB = 1024 * 1024
 
 
 def load(
