@@ -345,7 +345,10 @@ class _Handler(BaseHTTPRequestHandler):
                    + "".join(f"<record><![CDATA[{r}]]></record>\n" for r in rec[start - 1:end])
                    + "</recordset></datastore>\n")
             return self._send(Page(200, xml.encode("utf-8"), "text/xml;charset=utf-8"))
-        page = net.pages.get(self.path) or (net.pages.get(parts.path) if not parts.query else None)
+        self._answer(net.pages.get(self.path) or (net.pages.get(parts.path) if not parts.query else None))
+
+    def _answer(self, page: Page | None) -> None:
+        """`page`, or a 404 for None, or a 304 when the request names the page's ETag."""
         if page is None:
             return self._send(Page(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html"))
         etag = page.headers.get("ETag")

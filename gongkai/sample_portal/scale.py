@@ -397,14 +397,9 @@ class _ScaleHandler(_Handler):
             return self._send(Page(200, b"User-agent: *\nAllow: /\n", "text/plain"))
         try:
             page = net.respond(self.path)
-        except (ValueError, IndexError):
+        except (ValueError, IndexError):   # a malformed number in the path or query
             page = None
-        if page is None:
-            return self._send(Page(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html"))
-        etag = page.headers.get("ETag")
-        if etag and self.headers.get("If-None-Match") == etag:
-            return self._send(Page(304, b"", page.content_type, page.headers))
-        self._send(page)
+        self._answer(page)
 
 
 class _ScaleServer(ThreadingHTTPServer):
