@@ -39,7 +39,7 @@ import yaml
 from . import render_html
 from .generator import SEED, Issuer, PlannedReport, Report, _Carry, _generate_numbers, report_title, template_for
 from .generator import narrative
-from .network import CHALLENGE, FAMILIES, PDF, Page, _Handler, _validators  # noqa: F401 - CHALLENGE re-exported
+from .network import FAMILIES, PDF, Page, _Handler, _validators
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NEWS_EVERY = 20          # every 20th column item is news
