@@ -335,7 +335,7 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     Each original (detail page or attachment) is extracted once per extractor version; the result,
     record or failure, is cached in DATA/records/ab/<sha256>.json. For each page
     `pipelines.select.choose_report` picks the record to archive; it gets its provenance and goes
-    to DATA/records/reports.jsonl. Pages that yield no report go to DATA/records/failures.jsonl
+    to DATA/records/reports.jsonl (in report-id order, see `_SortedLines`). Pages that yield no report go to DATA/records/failures.jsonl
     with the reasons. Returns counts.
     """
     from gongkai.crawler.store import RawStore
@@ -345,17 +345,17 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     version = _extractor_version()
     candidates = report_candidates(store.fetches())
 
-    # 1. every original needed, extracted once (cache hit or worker process)
-    entries, extracted = _extract_originals(data, store, candidates, version, workers=workers,
-                                            timeout=timeout, progress=progress)
-
-    # 2. one report per page, streamed to the files (records are read back from the cache one
-    #    page at a time: memory does not grow with the number of reports)
+    # every original extracted once (cache hit or worker process); each page's report chosen as
+    # soon as its originals are done, in log order (records come from the worker or, cached, are
+    # read back one page at a time: memory does not grow with the number of reports)
     portals = load_portal_table(data)
+    entries = _CachedEntries(data, version)
     reports = 0
     failed_pages: set[str] = set()
-    with _AtomicLines(reports_path(data)) as report_lines, _AtomicLines(failures_path(data)) as failure_lines:
-        for c in candidates:
+    with _SortedLines(reports_path(data), key=_report_id) as report_lines, \
+            _AtomicLines(failures_path(data)) as failure_lines:
+        for c in _extracted_in_order(data, store, candidates, entries, workers=workers,
+                                     timeout=timeout, progress=progress):
             report, failed = _choose(c, entries, portals)
             if report is None:
                 failure_lines.write_all(failed)
@@ -367,8 +367,8 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     return {
         "report_pages": len(candidates),
         "originals": len(statuses),
-        "extracted": extracted,
-        "cached": len(statuses) - extracted,
+        "extracted": entries.extracted,
+        "cached": len(statuses) - entries.extracted,
         "original_failures": sum(s != "ok" for s in statuses),
         "reports": reports,
         "failed_pages": len(failed_pages),
@@ -401,20 +401,76 @@ class _AtomicLines:
             self.tmp.unlink(missing_ok=True)
 
 
+def _report_id(record: dict) -> str:
+    from gongkai.archive.load import report_id
+
+    return report_id(record)
+
+
+class _SortedLines(_AtomicLines):
+    """A JSON-lines file like `_AtomicLines`, its lines sorted by `key(row)` on a clean exit
+    (a stable sort; memory holds one (key, offset, length) per line, not the lines).
+
+    reports.jsonl is written in report-id order so that the loader appends to the archive's
+    (report_id, …) indexes instead of inserting at random places in them: a load then costs the
+    same per report however large the archive (docs/scale.md)."""
+
+    def __init__(self, path: Path, key: Callable[[dict], str]):
+        super().__init__(path)
+        self.key = key
+        self.index: list[tuple[str, int, int]] = []
+        self.offset = 0
+
+    def write_all(self, rows: Iterable[dict]) -> None:
+        for row in rows:
+            line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+            self.file.write(line)
+            self.index.append((self.key(row), self.offset, len(line)))
+            self.offset += len(line)
+
+    def __enter__(self) -> "_SortedLines":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = open(self.tmp, "wb")
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.file.close()
+        if exc_type is not None:
+            self.tmp.unlink(missing_ok=True)
+            return
+        if any(a[0] > b[0] for a, b in zip(self.index, self.index[1:])):
+            self.index.sort(key=lambda entry: entry[0])
+            ordered = self.tmp.with_name(self.tmp.name + ".sorted")
+            try:
+                with open(self.tmp, "rb") as source, open(ordered, "wb") as target:
+                    for _, offset, length in self.index:
+                        target.write(os.pread(source.fileno(), length, offset))
+                os.replace(ordered, self.tmp)
+            except BaseException:
+                ordered.unlink(missing_ok=True)
+                self.tmp.unlink(missing_ok=True)
+                raise
+        os.replace(self.tmp, self.path)
+
+
 class _CachedEntries(Mapping):
     """sha256 → cache entry of the originals of one extraction, read from DATA/records on
     access (the last few kept), so that a run over 100 000 originals holds only their statuses."""
 
+    #: Entries kept in memory: those extracted while an earlier page waits for a slow original.
+    RECENT = 256
+
     def __init__(self, data: Path, version: str):
         self.data, self.version = data, version
         self.statuses: dict[str, str] = {}
+        self.extracted = 0   # entries extracted in this run (the others were cached)
         self._recent: OrderedDict[str, dict] = OrderedDict()
 
     def add(self, sha: str, entry: dict) -> None:
         self.statuses[sha] = entry["status"]
         self._recent[sha] = entry
         self._recent.move_to_end(sha)
-        while len(self._recent) > 16:
+        while len(self._recent) > self.RECENT:
             self._recent.popitem(last=False)
 
     def __getitem__(self, sha: str) -> dict:
@@ -433,30 +489,44 @@ class _CachedEntries(Mapping):
         return len(self.statuses)
 
 
-def _extract_originals(data: Path, store, candidates: list[dict], version: str, *, workers: int,
-                       timeout: float, progress: ProgressFn | None) -> tuple[_CachedEntries, int]:
-    """The cache entry of every original of `candidates` (extracted in worker processes when not
-    cached for `version`); returns (sha256 → entry, read from the cache on access; how many were
-    extracted now)."""
+def _extracted_in_order(data: Path, store, candidates: list[dict], entries: _CachedEntries, *,
+                        workers: int, timeout: float, progress: ProgressFn | None,
+                        extractor: str = EXTRACTOR) -> Iterator[dict]:
+    """Yield each of `candidates`, in order, once every original of it has a cache entry for
+    `entries.version` (extracted in worker processes when not cached; `entries` gets each one).
+    A page is yielded as soon as its originals are done, while later ones are still extracted."""
     originals: dict[str, dict] = {}
     for c in candidates:
         for f in [c["page"], *c["attachments"]]:
             originals.setdefault(f["sha256"], f)
-    entries = _CachedEntries(data, version)
     jobs = []
     for sha, f in originals.items():
-        status = _cached_status(cache_path(data, sha), version)
+        status = _cached_status(cache_path(data, sha), entries.version)
         if status is not None:
             entries.statuses[sha] = status
         else:
             jobs.append((sha, str(store.path(sha)), f.get("filename")))
-    for sha, status, value in run_guarded(jobs, workers=workers, timeout=timeout, progress=progress):
-        entry = {"sha256": sha, "extractor_version": version, "status": status,
+    done = 0
+
+    def ready() -> Iterator[dict]:
+        nonlocal done
+        while done < len(candidates) and all(
+                f["sha256"] in entries.statuses for f in [candidates[done]["page"], *candidates[done]["attachments"]]):
+            done += 1
+            yield candidates[done - 1]
+
+    yield from ready()
+    for sha, status, value in run_guarded(jobs, workers=workers, timeout=timeout, progress=progress,
+                                          extractor=extractor):
+        entry = {"sha256": sha, "extractor_version": entries.version, "status": status,
                  "extracted_at": _now(), "reason": None if status == "ok" else value,
                  "record": value if status == "ok" else None}
         _atomic_write(cache_path(data, sha), json.dumps(entry, ensure_ascii=False))
         entries.add(sha, entry)
-    return entries, len(jobs)
+        entries.extracted += 1
+        yield from ready()
+    if done < len(candidates):
+        raise RuntimeError(f"{len(candidates) - done} report pages were left without their originals")
 
 
 def _choose(candidate: dict, entries: dict[str, dict],
@@ -559,11 +629,11 @@ def extract_documents(data: str | os.PathLike, keys: Iterable[str], *, workers: 
     keys = list(dict.fromkeys(keys))
     chosen = {k: docs[k] for k in keys if k in docs}
     version = _extractor_version()
-    entries, extracted = _extract_originals(data, store, list(chosen.values()), version,
-                                            workers=workers, timeout=timeout, progress=None)
+    entries = _CachedEntries(data, version)
     portals = load_portal_table(data)
     reports = failed_pages = 0
-    for key, c in chosen.items():
+    for key, c in zip(chosen, _extracted_in_order(data, store, list(chosen.values()), entries,
+                                                  workers=workers, timeout=timeout, progress=None)):
         report, failures = _choose(c, entries, portals)
         reports += report is not None
         failed_pages += report is None
@@ -572,7 +642,7 @@ def extract_documents(data: str | os.PathLike, keys: Iterable[str], *, workers: 
              "extractor_version": version, "extracted_at": _now(),
              "report": report, "failures": failures}, ensure_ascii=False))
     return {"documents": len(chosen), "unknown": len(keys) - len(chosen), "originals": len(entries),
-            "extracted": extracted, "cached": len(entries) - extracted, "reports": reports,
+            "extracted": entries.extracted, "cached": len(entries) - entries.extracted, "reports": reports,
             "failed_pages": failed_pages, "extractor_version": version}
 
 
