@@ -48,7 +48,7 @@ _CELL_LABEL_COLUMNS = ("table_zh", "row_zh", "col_zh", "unit")
 #: 2: the OCR columns of migration 0004 (records loaded under 1 may already carry ``ocr``).
 LOADER_VERSION = "2"
 
-#: Page cache of the loading connection (allocated as used): the (key, value) index of ``cells``
+#: Page cache of an incremental load (allocated as used): the (key, value) index of ``cells``
 #: takes every report's ~200 keys to as many leaf pages, ~8 MB of index per 1 000 reports; with
 #: too small a cache each load of a large archive rereads them from the file.
 CACHE_KIB = 1024 * 1024
@@ -84,7 +84,9 @@ def load(
       many reports as the archive holds (and ``BULK_MIN``) — a first load, or one that at least
       doubles it — is a bulk load: the secondary indexes of ``cells`` and
       ``checks`` are dropped and built again at the end, and the search index is merged once
-      instead of as it grows — each row then costs the same however large the archive is.
+      instead of as it grows — each row then costs the same however large the archive is
+      (when ``reports`` comes in report-id order, as ``reports.jsonl`` does: rows are then
+      appended to the (report_id, …) primary keys).
 
     Returns row counts written per table (``reports_indexed``: search entries (re)written).
     """
@@ -93,19 +95,26 @@ def load(
     try:
         migrate(db)
         db.execute("pragma foreign_keys = on")
-        db.execute(f"pragma cache_size = -{CACHE_KIB}")
+        bulk = expected is not None and expected >= max(
+            BULK_MIN, 2 * next(iter(db.query("select count(*) as n from reports")))["n"])
+        if bulk:
+            db.execute(f"pragma cache_size = -{BULK_CACHE_KIB}")
+        else:
+            db.execute(f"pragma cache_size = -{CACHE_KIB}")
         with db.atomic():
-            bulk = expected is not None and expected >= max(
-                BULK_MIN, 2 * next(iter(db.query("select count(*) as n from reports")))["n"])
             indexes = _drop_bulk_indexes(db) if bulk else []
             if bulk:
-                db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}, rank) values ('automerge', 0)")
+                _fts_config(db, automerge=0, hashsize=BULK_FTS_HASH_BYTES)
             stats = _load(db, reports, fetches, portals or [], failures or [], cell_labels or [])
             if bulk:
+                # the sorter's runs are as large as the page cache (SQLite caps them at 512 MiB):
+                # 20 M index entries then sort in a few runs, merged once, on both cores
+                db.execute(f"pragma cache_size = -{SORT_CACHE_KIB}")
+                db.execute("pragma threads = 2")
                 for sql in indexes:
                     db.execute(sql)
                 db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}) values ('optimize')")
-                db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}, rank) values ('automerge', 4)")
+                _fts_config(db, automerge=4, hashsize=FTS_HASH_BYTES)
             stats["bulk"] = int(bulk)
             return stats
     finally:
@@ -114,6 +123,25 @@ def load(
 
 #: The smallest load treated as a bulk load (see ``load``'s ``expected``).
 BULK_MIN = 2000
+#: Page cache of a bulk load. Small on purpose: a bulk load only appends (reports.jsonl comes in
+#: report-id order and the secondary indexes are built at the end), so a larger cache buys
+#: nothing but memory (and, measured, made the load slower per report as the archive grew).
+BULK_CACHE_KIB = 64 * 1024
+#: Page cache while a bulk load builds its indexes: it sets the size of the sorter's runs.
+SORT_CACHE_KIB = 512 * 1024
+#: FTS5's in-memory buffer of new index entries (``hashsize``): FTS5's default (1 MiB), and a
+#: bulk load's, whose larger buffer writes fewer, larger segments to merge.
+FTS_HASH_BYTES = 1024 * 1024
+BULK_FTS_HASH_BYTES = 256 * 1024 * 1024
+
+
+def _fts_config(db: Database, **options: int) -> None:
+    """Set FTS5 options of the search index (kept in the database, like ``automerge``)."""
+    for option, value in options.items():
+        db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}, rank) values (?, ?)",
+                   [option, value])
+
+
 #: Tables whose secondary indexes a bulk load builds once at the end.
 _BULK_TABLES = ("cells", "checks")
 
@@ -549,7 +577,7 @@ def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> 
         rows.append({"rowid": row["fts_rowid"], **row})
 
     changed = {row["id"]: records[row["id"]] for row in rows}
-    _delete_children(db, list(changed))
+    _delete_children(db, [identifier for identifier in changed if identifier in existing])
     search.unindex_rows(db.conn, to_unindex)
     db.table("reports").upsert_all(rows, pk="id")
     search.index_rows(db.conn, to_index)

@@ -383,8 +383,9 @@ def test_a_bulk_load_writes_what_an_incremental_load_writes(tmp_path, load_args,
     for query in ("征迁", "复议", "信息公开"):
         assert search(bulk, query) == search(incremental, query)
     conn = sqlite3.connect(bulk)
-    try:   # the search index is back to merging as it grows
+    try:   # the search index is back to merging as it grows, with FTS5's default buffer
         assert conn.execute("select v from reports_fts_config where k = 'automerge'").fetchone() == (4,)
+        assert conn.execute("select v from reports_fts_config where k = 'hashsize'").fetchone() == (1024 * 1024,)
     finally:
         conn.close()
     # loading the same reports again (a rebuild with nothing new) is not a bulk load: the
