@@ -84,9 +84,9 @@ def load(
       many reports as the archive holds (and ``BULK_MIN``) — a first load, or one that at least
       doubles it — is a bulk load: the secondary indexes of ``cells`` and
       ``checks`` are dropped and built again at the end, and the search index is merged once
-      instead of as it grows — each row then costs the same however large the archive is
-      (when ``reports`` comes in report-id order, as ``reports.jsonl`` does: rows are then
-      appended to the (report_id, …) primary keys).
+      instead of as it grows — each row then costs nearly the same however large the archive
+      is (docs/scale.md; ``reports`` in report-id order, as ``reports.jsonl`` is written, appends
+      to the (report_id, …) primary keys).
 
     Returns row counts written per table (``reports_indexed``: search entries (re)written).
     """

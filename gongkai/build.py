@@ -335,8 +335,8 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     Each original (detail page or attachment) is extracted once per extractor version; the result,
     record or failure, is cached in DATA/records/ab/<sha256>.json. For each page
     `pipelines.select.choose_report` picks the record to archive; it gets its provenance and goes
-    to DATA/records/reports.jsonl (in report-id order, see `_SortedLines`). Pages that yield no report go to DATA/records/failures.jsonl
-    with the reasons. Returns counts.
+    to DATA/records/reports.jsonl (in report-id order, see `_SortedLines`). Pages that yield no
+    report go to DATA/records/failures.jsonl with the reasons. Returns counts.
     """
     from gongkai.crawler.store import RawStore
 
@@ -411,9 +411,8 @@ class _SortedLines(_AtomicLines):
     """A JSON-lines file like `_AtomicLines`, its lines sorted by `key(row)` on a clean exit
     (a stable sort; memory holds one (key, offset, length) per line, not the lines).
 
-    reports.jsonl is written in report-id order so that the loader appends to the archive's
-    (report_id, …) indexes instead of inserting at random places in them: a load then costs the
-    same per report however large the archive (docs/scale.md)."""
+    reports.jsonl is written in report-id order so that a bulk load appends to the archive's
+    (report_id, …) primary keys instead of inserting at random places in them (docs/scale.md)."""
 
     def __init__(self, path: Path, key: Callable[[dict], str]):
         super().__init__(path)
