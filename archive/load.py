@@ -84,8 +84,8 @@ def load(
       many reports as the archive holds (and ``BULK_MIN``) — a first load, or one that at least
       doubles it — is a bulk load: the secondary indexes of ``cells`` and
       ``checks`` are dropped and built again at the end, and the search index is merged once
-      instead of as it grows — each row then costs nearly the same however large the archive
-      is (docs/scale.md; ``reports`` in report-id order, as ``reports.jsonl`` is written, appends
+      instead of as it grows, and foreign keys are checked once at the end instead of on each
+      row — each row then costs nearly the same however large the archive is (docs/scale.md; ``reports`` in report-id order, as ``reports.jsonl`` is written, appends
       to the (report_id, …) primary keys).
 
     Returns row counts written per table (``reports_indexed``: search entries (re)written).
@@ -94,9 +94,10 @@ def load(
     db = Database(db_path)
     try:
         migrate(db)
-        db.execute("pragma foreign_keys = on")
         bulk = expected is not None and expected >= max(
             BULK_MIN, 2 * next(iter(db.query("select count(*) as n from reports")))["n"])
+        # a bulk load checks its foreign keys once, at the end, instead of on every row
+        db.execute(f"pragma foreign_keys = {'off' if bulk else 'on'}")
         if bulk:
             db.execute(f"pragma cache_size = -{BULK_CACHE_KIB}")
         else:
@@ -107,6 +108,7 @@ def load(
                 _fts_config(db, automerge=0, hashsize=BULK_FTS_HASH_BYTES)
             stats = _load(db, reports, fetches, portals or [], failures or [], cell_labels or [])
             if bulk:
+                _check_foreign_keys(db)
                 # the sorter's runs are as large as the page cache (SQLite caps them at 512 MiB):
                 # 20 M index entries then sort in a few runs, merged once, on both cores
                 db.execute(f"pragma cache_size = -{SORT_CACHE_KIB}")
@@ -133,6 +135,14 @@ SORT_CACHE_KIB = 512 * 1024
 #: bulk load's, whose larger buffer writes fewer, larger segments to merge.
 FTS_HASH_BYTES = 1024 * 1024
 BULK_FTS_HASH_BYTES = 256 * 1024 * 1024
+
+
+def _check_foreign_keys(db: Database) -> None:
+    """Raise (the load is rolled back) if a row references a row that does not exist."""
+    broken = db.execute("pragma foreign_key_check").fetchmany(5)
+    if broken:
+        raise ValueError("the load would leave rows referencing missing rows "
+                         f"(table, rowid, parent): {[tuple(row[:3]) for row in broken]}")
 
 
 def _fts_config(db: Database, **options: int) -> None:

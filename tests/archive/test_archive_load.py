@@ -392,3 +392,24 @@ def test_a_bulk_load_writes_what_an_incremental_load_writes(tmp_path, load_args,
     # indexes of a large archive are not rebuilt for nothing
     stats = load(bulk, **copy.deepcopy(load_args), expected=len(load_args["reports"]))
     assert stats["bulk"] == 0 and stats["reports_unchanged"] == len(load_args["reports"])
+
+
+def test_a_bulk_load_that_would_break_a_foreign_key_writes_nothing(tmp_path, load_args, monkeypatch):
+    """A bulk load checks foreign keys once at the end, not per row: a row referencing a missing
+    row (here a cell whose key never reached cell_keys) fails the whole load, and the archive is
+    as it was."""
+    import gongkai.archive.load as loader
+
+    monkeypatch.setattr(loader, "BULK_MIN", 1)
+    args = copy.deepcopy(load_args)
+    args["reports"][0]["cells"]["t9.not_a_key"] = 1
+    monkeypatch.setattr(loader, "_cell_labels_for", lambda db, keys: {})
+    db = tmp_path / "bulk.db"
+    with pytest.raises(ValueError, match="referencing missing rows"):
+        load(db, **args, expected=len(args["reports"]))
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("select count(*) from reports").fetchone() == (0,)
+        assert conn.execute("select count(*) from cells").fetchone() == (0,)
+    finally:
+        conn.close()
