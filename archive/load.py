@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
@@ -110,9 +111,9 @@ def load(
             if bulk:
                 _check_foreign_keys(db)
                 # the sorter's runs are as large as the page cache (SQLite caps them at 512 MiB):
-                # 20 M index entries then sort in a few runs, merged once, on both cores
+                # 20 M index entries then sort in a few runs, merged once, on every core
                 db.execute(f"pragma cache_size = -{SORT_CACHE_KIB}")
-                db.execute("pragma threads = 2")
+                db.execute(f"pragma threads = {os.cpu_count() or 1}")
                 for sql in indexes:
                     db.execute(sql)
                 db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}) values ('optimize')")
