@@ -197,3 +197,82 @@ def table(result: dict) -> str:
         lines.append(f"| {run['reports']} | {run['db_bytes_per_report']} | {run['raw_bytes_per_report']} | "
                      f"{t['reports_archived']}/{t['reports_expected']} | {t['wrong_cells']}/{t['sampled_cells']} |")
     return "\n".join(lines)
+
+
+#: Loader functions `bench_load` times (inclusive: `_replace_reports` contains the row builders
+#: and the inserts).
+LOAD_PHASES = ("_replace_reports", "_insert_rows", "_add_documents", "_upsert_portals", "_cell_labels_for",
+               "_delete_children", "report_row", "cell_rows", "check_rows")
+
+
+def bench_load(data: Path, reports: int, db: Path, order: str = "id") -> dict:
+    """The loader alone, phase by phase: DATA's records (records/reports.jsonl) repeated under new
+    report ids (the sha256 of their number) up to `reports`, bulk-loaded into a fresh `db`
+    (removed first) with `archive.load.load`. `order` "id" feeds them in report-id order, as
+    reports.jsonl is written; "log" in the order they were generated (random ids). Run at two
+    sizes one after the other and compare per-report figures: a phase whose share grows with the
+    size is what is not linear. Patches the loader's functions in this process (timing only)."""
+    import hashlib
+    import resource
+    from unittest import mock
+
+    from sqlite_utils import Database
+
+    from gongkai import build
+    from gongkai.archive import load as loader
+
+    source = build.reports_path(data)
+    base = list(build.iter_jsonl(source))
+    if not base:
+        raise ValueError(f"{source} holds no records (run `gongkai bench scale --keep` or `gongkai build` first)")
+    ids = [(hashlib.sha256(str(i).encode()).hexdigest(), i) for i in range(reports)]
+    if order == "id":
+        ids.sort()
+
+    def records():
+        for sha, i in ids:
+            record = dict(base[i % len(base)])
+            record.update(sha256=sha, id=sha, title=f"{record.get('title')} {i}")
+            yield record
+
+    seconds: dict[str, float] = {}
+
+    def timed(name, fn):
+        def wrapper(*a, **k):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - t
+        return wrapper
+
+    execute = Database.execute
+
+    def timed_execute(self, sql, *a, **k):
+        name = ("index builds" if sql.lower().startswith(("create index", "create unique index"))
+                else "search optimize" if "'optimize'" in sql else "other SQL")
+        return timed(name, execute)(self, sql, *a, **k)
+
+    patches = [mock.patch.object(loader, name, timed(name, getattr(loader, name))) for name in LOAD_PHASES]
+    patches += [mock.patch.object(loader.search, "index_rows", timed("search index_rows", loader.search.index_rows)),
+                mock.patch.object(Database, "execute", timed_execute)]
+    db.unlink(missing_ok=True)
+    for patch in patches:
+        patch.start()
+    try:
+        t0, c0 = time.perf_counter(), time.process_time()
+        stats = loader.load(db, reports=records(), fetches=[], portals=[], failures=[],
+                            cell_labels=build.cell_labels(), expected=reports)
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+    finally:
+        for patch in reversed(patches):
+            patch.stop()
+    return {
+        "reports": reports, "order": order, "bulk": stats["bulk"],
+        "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+        "ms_per_report": round(1000 * wall / reports, 2),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "db_bytes_per_report": round(db.stat().st_size / reports),
+        "phases": {k: round(v, 1) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])},
+    }

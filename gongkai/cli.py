@@ -288,6 +288,32 @@ def bench_crawl_cmd(portals: int, delay: float, pages: int, repeat: int, site: s
     click.echo(_dumps(bench_crawl(portals=portals, delay=delay, pages=pages, repeat=repeat, site=site), pretty=True))
 
 
+@bench.command("load")
+@click.argument("data", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--reports", type=click.IntRange(min=1), required=True, help="How many reports to load.")
+@click.option("--order", type=click.Choice(["id", "log"]), default="id", show_default=True,
+              help="id: in report-id order, as reports.jsonl is written; log: random ids.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("bench-load.db"),
+              show_default=True, help="The database written (removed first).")
+def bench_load_cmd(data: Path, reports: int, order: str, db: Path):
+    """The loader alone, phase by phase: DATA's records (records/reports.jsonl) repeated under new
+    ids up to --reports and bulk-loaded into a fresh database. Prints seconds, CPU, ms per report,
+    peak RSS and the seconds of each phase (row building, inserts, search index, index builds).
+    Run at two sizes one after the other to see which phase grows faster than the work.
+
+    \b
+    Example:
+        gongkai bench scale --sizes 10000 --keep --work /tmp/scale
+        gongkai bench load /tmp/scale/size-10000/data --reports 100000
+    """
+    from gongkai.bench_scale import bench_load
+
+    try:
+        click.echo(_dumps(bench_load(data, reports, db, order), pretty=False))
+    except ValueError as e:
+        raise click.ClickException(str(e))
+
+
 @bench.command("scale")
 @click.option("--sizes", default="1000,10000,100000", show_default=True,
               help="Comma-separated report counts, run in ascending order (each 10x the last gives the ratios).")

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from gongkai.bench import bench_crawl_polite, bench_crawl_throughput
 
@@ -52,19 +50,19 @@ def test_bench_scale_runs_every_stage_and_archives_the_truth(tmp_path):
 
 def test_reports_come_in_id_order_and_bench_load_repeats_them(tmp_path):
     """The extraction writes reports.jsonl in report-id order (what a bulk load appends in), and
-    scripts/bench_load.py loads those records repeated under new ids to the size asked for."""
+    `gongkai bench load` loads those records repeated under new ids to the size asked for."""
     from gongkai import build
     from gongkai.bench_scale import bench_size
+    from gongkai.cli import main as cli
 
     bench_size(30, 10, tmp_path)
     data = tmp_path / "size-30" / "data"
     ids = [record["sha256"] for record in build.iter_jsonl(build.reports_path(data))]
     assert len(ids) == 30 and ids == sorted(ids)
-    script = Path(__file__).resolve().parents[1] / "scripts" / "bench_load.py"
     db = tmp_path / "bench-load.db"
-    out = subprocess.run([sys.executable, str(script), str(data), "--reports", "45", "--db", str(db)],
-                         capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout.splitlines()[-1])
+    result = CliRunner().invoke(cli, ["bench", "load", str(data), "--reports", "45", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    result = json.loads(result.output.splitlines()[-1])
     assert result["reports"] == 45 and result["phases"]["_insert_rows"] > 0
     conn = sqlite3.connect(db)
     try:
