@@ -200,40 +200,88 @@ def table(result: dict) -> str:
 
 
 #: Loader functions `bench_load` times (inclusive: `_replace_reports` contains the row builders
-#: and the inserts).
+#: and the inserts, `_load_documents_and_fetches` the fetch-log inserts).
 LOAD_PHASES = ("_replace_reports", "_insert_rows", "_add_documents", "_upsert_portals", "_cell_labels_for",
-               "_delete_children", "report_row", "cell_rows", "check_rows")
+               "_delete_children", "_load_documents_and_fetches", "_describe_documents_from_fetches",
+               "report_row", "cell_rows", "check_rows")
 
 
-def bench_load(data: Path, reports: int, db: Path, order: str = "id") -> dict:
-    """The loader alone, phase by phase: DATA's records (records/reports.jsonl) repeated under new
-    report ids (the sha256 of their number) up to `reports`, bulk-loaded into a fresh `db`
-    (removed first) with `archive.load.load`. `order` "id" feeds them in report-id order, as
-    reports.jsonl is written; "log" in the order they were generated (random ids). Run at two
-    sizes one after the other and compare per-report figures: a phase whose share grows with the
-    size is what is not linear. Patches the loader's functions in this process (timing only)."""
+def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
+    """DATA's whole load input (what `build.load_archive` reads: records, fetch log, portals,
+    failures) `copies` times: copy 0 as it is, copy c with every report id, sha256, URL and
+    portal id renamed (``…:c``), so copy c is another set of portals of the same size and mix.
+    Records come in report-id order (as reports.jsonl is written) or, with `order` "log", copy
+    by copy; they are parsed from their JSON lines as they are consumed, as the load does."""
     import hashlib
+
+    from gongkai import build
+    from gongkai.crawler.store import RawStore
+
+    source = build.reports_path(data)
+    lines = [line for line in source.read_bytes().splitlines() if line.strip()] if source.exists() else []
+    if not lines:
+        raise ValueError(f"{source} holds no records (run `gongkai bench scale --keep` or `gongkai build` first)")
+
+    def renamed(value, copy):
+        return value if copy == 0 or not value else hashlib.sha256(f"{value}:{copy}".encode()).hexdigest()
+
+    def url(value, copy):
+        return value if copy == 0 or not value else f"{value}{'&' if '?' in value else '?'}copy={copy}"
+
+    def portal(value, copy):
+        return value if copy == 0 or not value else f"{value}:{copy}"
+
+    def record(line, copy):
+        r = json.loads(line)
+        r.update({k: renamed(r.get(k), copy) for k in ("id", "sha256") if r.get(k)},
+                 **{k: url(r.get(k), copy) for k in ("source_url", "page_url") if r.get(k)},
+                 portal=portal(r.get("portal"), copy))
+        return r
+
+    def fetch(line, copy):
+        return {**line, "sha256": renamed(line.get("sha256"), copy), "portal": portal(line.get("portal"), copy),
+                **{k: url(line.get(k), copy) for k in ("url", "requested_url", "referer")}}
+
+    order_key = None
+    if order == "id":
+        base_ids = [r.get("id") or r["sha256"] for r in map(json.loads, lines)]
+        order_key = sorted((renamed(base_id, copy), copy, i)
+                           for copy in range(copies) for i, base_id in enumerate(base_ids))
+
+    def records():
+        if order_key is None:
+            for copy in range(copies):
+                for line in lines:
+                    yield record(line, copy)
+        else:
+            for _, copy, i in order_key:
+                yield record(lines[i], copy)
+
+    base_fetches = list(RawStore(str(data)).fetches())
+    base_portals = list(build.load_portal_table(data).values())
+    base_failures = build.read_jsonl(build.failures_path(data))
+    return {
+        "reports": records(),
+        "expected": copies * len(lines),
+        "fetches": [fetch(f, c) for c in range(copies) for f in base_fetches],
+        "portals": [{**p, "id": portal(p["id"], c)} for c in range(copies) for p in base_portals],
+        "failures": [{**f, "sha256": renamed(f.get("sha256"), c), "source_url": url(f.get("source_url"), c)}
+                     for c in range(copies) for f in base_failures],
+        "cell_labels": build.cell_labels(),
+    }
+
+
+def bench_load(data: Path, copies: int, db: Path, order: str = "id") -> dict:
+    """The loader alone, phase by phase: DATA's load input (`load_input_copies`) `copies` times,
+    bulk-loaded into a fresh `db` (removed first) with `archive.load.load`, as `build.load_archive`
+    does. Run at 1 and 10 copies and compare per-report figures: a phase whose share grows with
+    the size is what is not linear. Patches the loader's functions in this process (timing only)."""
     import resource
     from unittest import mock
 
     from sqlite_utils import Database
 
-    from gongkai import build
     from gongkai.archive import load as loader
-
-    source = build.reports_path(data)
-    base = list(build.iter_jsonl(source))
-    if not base:
-        raise ValueError(f"{source} holds no records (run `gongkai bench scale --keep` or `gongkai build` first)")
-    ids = [(hashlib.sha256(str(i).encode()).hexdigest(), i) for i in range(reports)]
-    if order == "id":
-        ids.sort()
-
-    def records():
-        for sha, i in ids:
-            record = dict(base[i % len(base)])
-            record.update(sha256=sha, id=sha, title=f"{record.get('title')} {i}")
-            yield record
 
     seconds: dict[str, float] = {}
 
@@ -253,6 +301,10 @@ def bench_load(data: Path, reports: int, db: Path, order: str = "id") -> dict:
                 else "search optimize" if "'optimize'" in sql else "other SQL")
         return timed(name, execute)(self, sql, *a, **k)
 
+    t0 = time.perf_counter()
+    load_input = load_input_copies(data, copies, order)
+    seconds["preparing the input"] = time.perf_counter() - t0
+    reports = load_input["expected"]
     patches = [mock.patch.object(loader, name, timed(name, getattr(loader, name))) for name in LOAD_PHASES]
     patches += [mock.patch.object(loader.search, "index_rows", timed("search index_rows", loader.search.index_rows)),
                 mock.patch.object(Database, "execute", timed_execute)]
@@ -261,15 +313,15 @@ def bench_load(data: Path, reports: int, db: Path, order: str = "id") -> dict:
         patch.start()
     try:
         t0, c0 = time.perf_counter(), time.process_time()
-        stats = loader.load(db, reports=records(), fetches=[], portals=[], failures=[],
-                            cell_labels=build.cell_labels(), expected=reports)
+        stats = loader.load(db, **load_input)
         wall = time.perf_counter() - t0
         cpu = time.process_time() - c0
     finally:
         for patch in reversed(patches):
             patch.stop()
     return {
-        "reports": reports, "order": order, "bulk": stats["bulk"],
+        "reports": reports, "copies": copies, "order": order, "bulk": stats["bulk"],
+        "fetches": stats["fetches"], "portals": stats["portals"],
         "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
         "ms_per_report": round(1000 * wall / reports, 2),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,

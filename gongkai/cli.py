@@ -290,26 +290,29 @@ def bench_crawl_cmd(portals: int, delay: float, pages: int, repeat: int, site: s
 
 @bench.command("load")
 @click.argument("data", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--reports", type=click.IntRange(min=1), required=True, help="How many reports to load.")
+@click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many times DATA's load input is loaded (each copy under new ids, URLs and portals).")
 @click.option("--order", type=click.Choice(["id", "log"]), default="id", show_default=True,
-              help="id: in report-id order, as reports.jsonl is written; log: random ids.")
+              help="id: records in report-id order, as reports.jsonl is written; log: copy by copy.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("bench-load.db"),
               show_default=True, help="The database written (removed first).")
-def bench_load_cmd(data: Path, reports: int, order: str, db: Path):
-    """The loader alone, phase by phase: DATA's records (records/reports.jsonl) repeated under new
-    ids up to --reports and bulk-loaded into a fresh database. Prints seconds, CPU, ms per report,
-    peak RSS and the seconds of each phase (row building, inserts, search index, index builds).
-    Run at two sizes one after the other to see which phase grows faster than the work.
+def bench_load_cmd(data: Path, copies: int, order: str, db: Path):
+    """The loader alone, phase by phase: DATA's whole load input (records, fetch log, portals,
+    failures, as `gongkai build` loads them) repeated --copies times under new report ids,
+    sha256s, URLs and portal ids, bulk-loaded into a fresh database. Prints seconds, CPU, ms per
+    report, peak RSS and the seconds of each phase (row building, inserts, fetch log, search
+    index, index builds; a phase's time includes the phases it calls). Run with 1 and 10 copies
+    to see which phase grows faster than the work.
 
     \b
     Example:
         gongkai bench scale --sizes 10000 --keep --work /tmp/scale
-        gongkai bench load /tmp/scale/size-10000/data --reports 100000
+        gongkai bench load /tmp/scale/size-10000/data --copies 10
     """
     from gongkai.bench_scale import bench_load
 
     try:
-        click.echo(_dumps(bench_load(data, reports, db, order), pretty=False))
+        click.echo(_dumps(bench_load(data, copies, db, order), pretty=False))
     except ValueError as e:
         raise click.ClickException(str(e))
 

@@ -48,24 +48,34 @@ def test_bench_scale_runs_every_stage_and_archives_the_truth(tmp_path):
 
 
 
-def test_reports_come_in_id_order_and_bench_load_repeats_them(tmp_path):
+def test_reports_come_in_id_order_and_bench_load_copies_the_whole_load_input(tmp_path):
     """The extraction writes reports.jsonl in report-id order (what a bulk load appends in), and
-    `gongkai bench load` loads those records repeated under new ids to the size asked for."""
+    `gongkai bench load --copies K` loads DATA's records, fetch log and portals K times, each copy
+    under its own report ids, URLs and portal ids, so K copies are K times the archive."""
     from gongkai import build
     from gongkai.bench_scale import bench_size
     from gongkai.cli import main as cli
+    from gongkai.crawler.store import RawStore
 
     bench_size(30, 10, tmp_path)
     data = tmp_path / "size-30" / "data"
     ids = [record["sha256"] for record in build.iter_jsonl(build.reports_path(data))]
     assert len(ids) == 30 and ids == sorted(ids)
     db = tmp_path / "bench-load.db"
-    result = CliRunner().invoke(cli, ["bench", "load", str(data), "--reports", "45", "--db", str(db)])
+    result = CliRunner().invoke(cli, ["bench", "load", str(data), "--copies", "3", "--db", str(db)])
     assert result.exit_code == 0, result.output
     result = json.loads(result.output.splitlines()[-1])
-    assert result["reports"] == 45 and result["phases"]["_insert_rows"] > 0
+    assert result["reports"] == 90 and result["phases"]["_insert_rows"] > 0
     conn = sqlite3.connect(db)
     try:
-        assert conn.execute("select count(*) from reports").fetchone() == (45,)
+        counts = {table: conn.execute(f"select count(*) from {table}").fetchone()[0]
+                  for table in ("reports", "fetches", "portals", "documents")}
+        assert counts["reports"] == 90 and counts["portals"] == 9
+        assert counts["fetches"] == 3 * len(list(RawStore(str(data)).fetches()))
+        assert counts["documents"] == 3 * len({f["sha256"] for f in RawStore(str(data)).fetches() if f.get("sha256")})
+        ids_in_db = [row[0] for row in conn.execute("select id from reports order by rowid")]
+        assert ids_in_db == sorted(ids_in_db) and set(ids) <= set(ids_in_db)
+        assert conn.execute("select count(*) from reports where sha256 not in (select sha256 from fetches)"
+                            ).fetchone() == (0,)
     finally:
         conn.close()
