@@ -83,11 +83,12 @@ def load(
 
     - ``expected``: how many reports ``reports`` holds, when known. A load of at least twice as
       many reports as the archive holds (and ``BULK_MIN``) — a first load, or one that at least
-      doubles it — is a bulk load: the secondary indexes of ``cells`` and
-      ``checks`` are dropped and built again at the end, and the search index is merged once
-      instead of as it grows, and foreign keys are checked once at the end instead of on each
-      row — each row then costs nearly the same however large the archive is (docs/scale.md; ``reports`` in report-id order, as ``reports.jsonl`` is written, appends
-      to the (report_id, …) primary keys).
+      doubles it — is a bulk load: the secondary indexes of ``reports``, ``cells`` and
+      ``checks`` are dropped and built again at the end, the search index is written in
+      ``BULK_FTS_HASH_BYTES`` segments and merged once, and foreign keys are checked once at
+      the end instead of on each row — each row then costs nearly the same however large the
+      archive is (docs/scale.md; ``reports`` in report-id order, as ``reports.jsonl`` is
+      written, appends to the (report_id, …) primary keys).
 
     Returns row counts written per table (``reports_indexed``: search entries (re)written).
     """
@@ -153,13 +154,16 @@ def _fts_config(db: Database, **options: int) -> None:
                    [option, value])
 
 
-#: Tables whose secondary indexes a bulk load builds once at the end.
-_BULK_TABLES = ("cells", "checks")
+#: Tables whose secondary indexes a bulk load builds once at the end. ``reports`` has a dozen
+#: (region, year, issuer, …), each written at a random place per report: at 100 000 reports they
+#: outgrow the bulk page cache and every insert rereads their pages. (``fetches`` keeps its
+#: indexes: each batch looks its originals up by sha256.)
+_BULK_TABLES = ("cells", "checks", "reports")
 
 
 def _drop_bulk_indexes(db: Database) -> list[str]:
     """Drop the explicit indexes of ``_BULK_TABLES``; returns their CREATE statements."""
-    rows = list(db.query(
+    rows = list(_query(db, 
         "select name, sql from sqlite_master where type = 'index' and sql is not null "
         f"and tbl_name in ({', '.join('?' * len(_BULK_TABLES))}) order by name", list(_BULK_TABLES)))
     for row in rows:
@@ -209,15 +213,22 @@ def _load(
 
     failures = [f for f in failures if f["sha256"] not in report_sha256s]
     failed = sorted({f["sha256"] for f in failures})
-    stale = [row["id"] for row in db.query(
+    stale = [row["id"] for row in _query(db, 
         "select id from reports where sha256 in (select value from json_each(?))",
         [json.dumps(failed)],
     )]
     stats["reports_deleted"] = _delete_reports(db, stale)
-    db.table("failures").upsert_all(_unique([failure_row(f) for f in failures], "sha256"),
-                                    pk="sha256")
+    _insert_rows(db, "failures", _unique([failure_row(f) for f in failures], "sha256"), upsert_key="sha256")
     stats["failures"] = len(failures)
     return stats
+
+
+def _query(db: Database, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+    """The rows of a SELECT as dicts, run on the connection itself: sqlite-utils' ``query``
+    wraps each statement in a SAVEPOINT, which flushes FTS5's buffer (see ``_insert_rows``)."""
+    cursor = db.conn.execute(sql, params)
+    columns = [column[0] for column in cursor.description]
+    return (dict(zip(columns, row)) for row in cursor)
 
 
 def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -233,31 +244,38 @@ def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
 
 def _add_documents(db: Database, records: list[Mapping[str, Any]]) -> int:
     """A ``documents`` row for each record's original not yet in the table; returns how many
-    of the records' originals the fetch log did not name."""
+    of the records' originals the fetch log did not name. (An original the fetch log names has
+    its row, described from its fetches, since that fetch was loaded: ``fetches.sha256``
+    references ``documents``.)"""
     shas = sorted({record["sha256"] for record in records})
     if not shas:
         return 0
-    known = {row["sha256"] for row in db.query(
-        "select sha256 from fetches where sha256 in (select value from json_each(?))", [json.dumps(shas)])}
+    known = {row["sha256"] for row in _query(
+        db, "select sha256 from fetches where sha256 in (select value from json_each(?))", [json.dumps(shas)])}
     documents = {record["sha256"]: {"sha256": record["sha256"], "first_seen": record.get("fetched_at")}
                  for record in records}
-    db.table("documents").insert_all(documents.values(), pk="sha256", ignore=True)
-    _describe_documents_from_fetches(db, shas)
+    _insert_rows(db, "documents", list(documents.values()), ignore=True)
     return len(set(shas) - known)
 
 
-def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]], upsert_key: str | None = None) -> None:
-    """INSERT rows that all have the same keys in one ``executemany`` (sqlite-utils'
-    ``insert_all`` costs several times more per row for the millions of cells and checks);
-    with ``upsert_key``, a row whose key exists updates it in place."""
+def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]], upsert_key: str | None = None,
+                 *, ignore: bool = False) -> None:
+    """INSERT rows that all have the same keys in one ``executemany``; with ``upsert_key``, a
+    row whose key exists updates it in place (its other given columns); with ``ignore``, it is
+    left as it is.
+
+    Every write of a load goes through here rather than sqlite-utils' ``insert_all`` /
+    ``upsert_all``: those cost several times more per row, and each call opens a SAVEPOINT,
+    which makes FTS5 flush its buffered index entries as a new segment — one segment per batch
+    of reports instead of one per ``hashsize``, merged again and again as the archive grows."""
     if not rows:
         return
     columns = list(rows[0])
-    sql = (f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+    sql = (f"insert {'or ignore ' if ignore else ''}into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
            f"values ({', '.join('?' * len(columns))})")
     if upsert_key:
         sql += (f" on conflict([{upsert_key}]) do update set "
-                + ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != upsert_key))
+                + ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in (upsert_key, "rowid")))
     db.conn.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
 
 
@@ -270,7 +288,7 @@ def _load_documents_and_fetches(db: Database, fetches: list[dict],
     for record in records:
         documents.setdefault(record["sha256"], {"sha256": record["sha256"],
                                                 "first_seen": record.get("fetched_at")})
-    db.table("documents").insert_all(documents.values(), pk="sha256", ignore=True)
+    _insert_rows(db, "documents", list(documents.values()), ignore=True)
     _insert_rows(db, "fetches", fetch_rows, upsert_key="id")
     _describe_documents_from_fetches(db, list(documents))
     return {"fetches": len(fetch_rows), "documents": len(documents)}
@@ -486,14 +504,14 @@ def _upsert_cell_keys(db: Database, cell_labels: list[dict]) -> int:
     label_of = {row["key"]: tuple(row[c] for c in _CELL_LABEL_COLUMNS) for row in rows}
     relabelled = [
         row["key"]
-        for row in db.query(
+        for row in _query(db, 
             f"select key, {', '.join(_CELL_LABEL_COLUMNS)} from cell_keys "
             "where key in (select value from json_each(?))",
             [json.dumps(list(label_of))],
         )
         if tuple(row[c] for c in _CELL_LABEL_COLUMNS) != label_of[row["key"]]
     ]
-    db.table("cell_keys").upsert_all(rows, pk="key")
+    _insert_rows(db, "cell_keys", rows, upsert_key="key")
     # cells carry their key's labels: follow a changed label
     db.execute(
         f"""
@@ -521,23 +539,16 @@ def _upsert_portals(db: Database, portals: Iterable[dict], records: Iterable[Map
             known = {"name": record.get("portal_name"), "level": record.get("level"),
                      **{k: region.get(k) for k in ("province", "city", "county")}}
             stub.update({k: v for k, v in known.items() if v})
-    table = db.table("portals")
-    table.insert_all([{"id": portal_id} for portal_id in stubs], pk="id", ignore=True)
-    db.execute(
-        """
-        update portals set
-            name = coalesce(portals.name, json_extract(stub.value, '$.name')),
-            level = coalesce(portals.level, json_extract(stub.value, '$.level')),
-            province = coalesce(portals.province, json_extract(stub.value, '$.province')),
-            city = coalesce(portals.city, json_extract(stub.value, '$.city')),
-            county = coalesce(portals.county, json_extract(stub.value, '$.county'))
-        from json_each(?) as stub
-        where portals.id = json_extract(stub.value, '$.id')
-        """,
-        [json.dumps([stub for stub in stubs.values() if len(stub) > 1], ensure_ascii=False)],
+    _insert_rows(db, "portals", [{"id": portal_id} for portal_id in stubs], ignore=True)
+    # one single-row UPDATE per portal: a statement that may change several rows opens a
+    # statement savepoint, which flushes the search index's buffer (see ``_insert_rows``)
+    columns = ("name", "level", "province", "city", "county")
+    db.conn.executemany(
+        f"update portals set {', '.join(f'{c} = coalesce({c}, ?)' for c in columns)} where id = ?",
+        [(*(stub.get(c) for c in columns), stub["id"]) for stub in stubs.values() if len(stub) > 1],
     )
     rows = _unique([portal_row(portal) for portal in portals], "id")
-    table.upsert_all(rows, pk="id")
+    _insert_rows(db, "portals", rows, upsert_key="id")
     return len(rows)
 
 
@@ -560,13 +571,13 @@ def _describe_documents_from_fetches(db: Database, sha256s: list[str]) -> None:
 def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
     existing = {
         row["id"]: row
-        for row in db.query(
+        for row in _query(db, 
             "select id, fts_rowid, title, text, record_digest from reports "
             "where id in (select value from json_each(?))",
             [json.dumps(list(records))],
         )
     }
-    next_rowid = 1 + next(iter(db.query(
+    next_rowid = 1 + next(iter(_query(db, 
         "select coalesce(max(rowid), 0) as top from reports")))["top"]
 
     rows, to_index, to_unindex = [], [], []
@@ -590,7 +601,10 @@ def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> 
     changed = {row["id"]: records[row["id"]] for row in rows}
     _delete_children(db, [identifier for identifier in changed if identifier in existing])
     search.unindex_rows(db.conn, to_unindex)
-    db.table("reports").upsert_all(rows, pk="id")
+    # new reports by plain INSERT: an upsert opens a statement savepoint, which flushes the search
+    # index's buffer (see ``_insert_rows``)
+    _insert_rows(db, "reports", [row for row in rows if row["id"] not in existing])
+    _insert_rows(db, "reports", [row for row in rows if row["id"] in existing], upsert_key="id")
     search.index_rows(db.conn, to_index)
 
     labels = _cell_labels_for(db, {key for r in changed.values()
@@ -606,10 +620,10 @@ def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> 
 
 def _cell_labels_for(db: Database, keys: set[str]) -> dict[str, dict[str, Any]]:
     """Labels of the given keys from ``cell_keys``; unknown keys get an unlabelled row there."""
-    db.table("cell_keys").insert_all([{"key": key} for key in sorted(keys)], pk="key", ignore=True)
+    _insert_rows(db, "cell_keys", [{"key": key} for key in sorted(keys)], ignore=True)
     return {
         row["key"]: row
-        for row in db.query(
+        for row in _query(db, 
             "select key, table_zh, row_zh, col_zh, unit from cell_keys "
             "where key in (select value from json_each(?))",
             [json.dumps(sorted(keys))],
@@ -618,6 +632,8 @@ def _cell_labels_for(db: Database, keys: set[str]) -> dict[str, dict[str, Any]]:
 
 
 def _delete_children(db: Database, ids: list[str]) -> None:
+    if not ids:   # no statement at all: a multi-row DELETE flushes the search index's buffer
+        return
     for table in ("cells", "checks"):
         db.execute(
             f"delete from {table} where report_id in (select value from json_each(?))",
@@ -631,7 +647,7 @@ def _delete_reports(db: Database, ids: list[str]) -> int:
         return 0
     doomed = [
         (row["fts_rowid"], row["title"], row["text"])
-        for row in db.query(
+        for row in _query(db, 
             "select fts_rowid, title, text from reports "
             "where id in (select value from json_each(?))",
             [json.dumps(ids)],

@@ -413,3 +413,38 @@ def test_a_bulk_load_that_would_break_a_foreign_key_writes_nothing(tmp_path, loa
         assert conn.execute("select count(*) from cells").fetchone() == (0,)
     finally:
         conn.close()
+
+
+def _search_index_segments(db_path) -> int:
+    """How many segments the FTS5 search index holds (from its structure record: a 4-byte
+    cookie, then varints nLevel, nSegment)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        (structure,) = conn.execute("select block from reports_fts_data where id = 10").fetchone()
+    finally:
+        conn.close()
+    position, values = 4, []
+    for _ in range(2):
+        value = 0
+        while True:
+            byte = structure[position]
+            position += 1
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        values.append(value)
+    return values[1]
+
+
+def test_a_load_in_several_batches_writes_the_search_index_once_not_once_per_batch(
+        tmp_path, load_args, monkeypatch):
+    """FTS5 flushes its buffered entries as a new segment at every SAVEPOINT: the load writes
+    without savepoints, so a load of many batches adds one segment (at the commit), not one per
+    batch of reports for the archive to merge again and again."""
+    import gongkai.archive.load as loader
+
+    monkeypatch.setattr(loader, "LOAD_BATCH", 1)
+    db = tmp_path / "gongkai.db"
+    stats = load(db, **load_args)
+    assert stats["reports_indexed"] == 2 and stats["bulk"] == 0
+    assert _search_index_segments(db) == 1
