@@ -218,9 +218,20 @@ def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
     from gongkai.crawler.store import RawStore
 
     source = build.reports_path(data)
-    lines = [line for line in source.read_bytes().splitlines() if line.strip()] if source.exists() else []
-    if not lines:
+    spans = []   # (offset, length) of each record's line: read again as it is consumed
+    if source.exists():
+        with source.open("rb") as fh:
+            offset = 0
+            for line in fh:
+                if line.strip():
+                    spans.append((offset, len(line)))
+                offset += len(line)
+    if not spans:
         raise ValueError(f"{source} holds no records (run `gongkai bench scale --keep` or `gongkai build` first)")
+
+    def line(fh, i):
+        offset, length = spans[i]
+        return os.pread(fh.fileno(), length, offset)
 
     def renamed(value, copy):
         return value if copy == 0 or not value else hashlib.sha256(f"{value}:{copy}".encode()).hexdigest()
@@ -244,25 +255,27 @@ def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
 
     order_key = None
     if order == "id":
-        base_ids = [r.get("id") or r["sha256"] for r in map(json.loads, lines)]
+        with source.open("rb") as fh:
+            base_ids = [(r.get("id") or r["sha256"]) for r in (json.loads(line(fh, i)) for i in range(len(spans)))]
         order_key = sorted((renamed(base_id, copy), copy, i)
                            for copy in range(copies) for i, base_id in enumerate(base_ids))
 
     def records():
-        if order_key is None:
-            for copy in range(copies):
-                for line in lines:
-                    yield record(line, copy)
-        else:
-            for _, copy, i in order_key:
-                yield record(lines[i], copy)
+        with source.open("rb") as fh:
+            if order_key is None:
+                for copy in range(copies):
+                    for i in range(len(spans)):
+                        yield record(line(fh, i), copy)
+            else:
+                for _, copy, i in order_key:
+                    yield record(line(fh, i), copy)
 
     base_fetches = list(RawStore(str(data)).fetches())
     base_portals = list(build.load_portal_table(data).values())
     base_failures = build.read_jsonl(build.failures_path(data))
     return {
         "reports": records(),
-        "expected": copies * len(lines),
+        "expected": copies * len(spans),
         "fetches": [fetch(f, c) for c in range(copies) for f in base_fetches],
         "portals": [{**p, "id": portal(p["id"], c)} for c in range(copies) for p in base_portals],
         "failures": [{**f, "sha256": renamed(f.get("sha256"), c), "source_url": url(f.get("source_url"), c)}
