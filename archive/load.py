@@ -161,7 +161,7 @@ _BULK_TABLES = ("cells", "checks")
 
 def _drop_bulk_indexes(db: Database) -> list[str]:
     """Drop the explicit indexes of ``_BULK_TABLES``; returns their CREATE statements."""
-    rows = list(_query(db, 
+    rows = list(_query(db,
         "select name, sql from sqlite_master where type = 'index' and sql is not null "
         f"and tbl_name in ({', '.join('?' * len(_BULK_TABLES))}) order by name", list(_BULK_TABLES)))
     for row in rows:
@@ -211,7 +211,7 @@ def _load(
 
     failures = [f for f in failures if f["sha256"] not in report_sha256s]
     failed = sorted({f["sha256"] for f in failures})
-    stale = [row["id"] for row in _query(db, 
+    stale = [row["id"] for row in _query(db,
         "select id from reports where sha256 in (select value from json_each(?))",
         [json.dumps(failed)],
     )]
@@ -262,7 +262,7 @@ def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]], upsert_ke
     row whose key exists updates it in place (its other given columns); with ``ignore``, it is
     left as it is.
 
-    Every write of a load goes through here rather than sqlite-utils' ``insert_all`` /
+    A load writes its rows through here rather than sqlite-utils' ``insert_all`` /
     ``upsert_all``: those cost several times more per row, and each call opens a SAVEPOINT,
     which makes FTS5 flush its buffered index entries as a new segment — one segment per batch
     of reports instead of one per ``hashsize``, merged again and again as the archive grows."""
@@ -502,7 +502,7 @@ def _upsert_cell_keys(db: Database, cell_labels: list[dict]) -> int:
     label_of = {row["key"]: tuple(row[c] for c in _CELL_LABEL_COLUMNS) for row in rows}
     relabelled = [
         row["key"]
-        for row in _query(db, 
+        for row in _query(db,
             f"select key, {', '.join(_CELL_LABEL_COLUMNS)} from cell_keys "
             "where key in (select value from json_each(?))",
             [json.dumps(list(label_of))],
@@ -569,13 +569,13 @@ def _describe_documents_from_fetches(db: Database, sha256s: list[str]) -> None:
 def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
     existing = {
         row["id"]: row
-        for row in _query(db, 
+        for row in _query(db,
             "select id, fts_rowid, title, text, record_digest from reports "
             "where id in (select value from json_each(?))",
             [json.dumps(list(records))],
         )
     }
-    next_rowid = 1 + next(iter(_query(db, 
+    next_rowid = 1 + next(iter(_query(db,
         "select coalesce(max(rowid), 0) as top from reports")))["top"]
 
     rows, to_index, to_unindex = [], [], []
@@ -621,7 +621,7 @@ def _cell_labels_for(db: Database, keys: set[str]) -> dict[str, dict[str, Any]]:
     _insert_rows(db, "cell_keys", [{"key": key} for key in sorted(keys)], ignore=True)
     return {
         row["key"]: row
-        for row in _query(db, 
+        for row in _query(db,
             "select key, table_zh, row_zh, col_zh, unit from cell_keys "
             "where key in (select value from json_each(?))",
             [json.dumps(sorted(keys))],
@@ -645,7 +645,7 @@ def _delete_reports(db: Database, ids: list[str]) -> int:
         return 0
     doomed = [
         (row["fts_rowid"], row["title"], row["text"])
-        for row in _query(db, 
+        for row in _query(db,
             "select fts_rowid, title, text from reports "
             "where id in (select value from json_each(?))",
             [json.dumps(ids)],
