@@ -105,7 +105,11 @@ def server(demo_data):
         yield base
     finally:
         process.terminate()
-        process.wait(10)
+        try:   # generous: on a machine busy with disk writeback a dying process can wait on I/O
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         log.close()
 
 
