@@ -47,7 +47,6 @@ def test_bench_scale_runs_every_stage_and_archives_the_truth(tmp_path):
     assert not list(tmp_path.iterdir())     # each size's data removed unless --keep
 
 
-
 def test_reports_come_in_id_order_and_bench_load_copies_the_whole_load_input(tmp_path):
     """The extraction writes reports.jsonl in report-id order (what a bulk load appends in), and
     `gongkai bench load --copies K` loads DATA's records, fetch log and portals K times, each copy
@@ -71,8 +70,9 @@ def test_reports_come_in_id_order_and_bench_load_copies_the_whole_load_input(tmp
         counts = {table: conn.execute(f"select count(*) from {table}").fetchone()[0]
                   for table in ("reports", "fetches", "portals", "documents")}
         assert counts["reports"] == 90 and counts["portals"] == 9
-        assert counts["fetches"] == 3 * len(list(RawStore(str(data)).fetches()))
-        assert counts["documents"] == 3 * len({f["sha256"] for f in RawStore(str(data)).fetches() if f.get("sha256")})
+        fetches = list(RawStore(str(data)).fetches())
+        assert counts["fetches"] == 3 * len(fetches)
+        assert counts["documents"] == 3 * len({f["sha256"] for f in fetches if f.get("sha256")})
         ids_in_db = [row[0] for row in conn.execute("select id from reports order by rowid")]
         assert ids_in_db == sorted(ids_in_db) and set(ids) <= set(ids_in_db)
         assert conn.execute("select count(*) from reports where sha256 not in (select sha256 from fetches)"

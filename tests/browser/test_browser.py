@@ -24,6 +24,7 @@ from urllib.parse import quote
 import pytest
 
 from gongkai import build
+from processes import stop
 
 pytestmark = pytest.mark.browser
 
@@ -104,12 +105,7 @@ def server(demo_data):
         assert process.poll() is None, (demo_data / "datasette.log").read_text()
         yield base
     finally:
-        process.terminate()
-        try:   # generous: on a machine busy with disk writeback a dying process can wait on I/O
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

@@ -25,6 +25,7 @@ from dagster import DagsterEventType, DagsterInstance, Definitions, RunRequest
 from gongkai import build
 from gongkai.dagster_project import GongkaiConfig
 from gongkai.dagster_project.assets import WRITER_QUEUE
+from processes import stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -60,16 +61,6 @@ def _tail(log: Path | None, n: int = 4000) -> str:
     return log.read_text(errors="replace")[-n:] if log and log.exists() else ""
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 15) -> None:
-    if proc.poll() is None:
-        proc.terminate()  # celery: warm shutdown; redis: shutdown without saving (--save '')
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout)
-
-
 @contextmanager
 def redis_server(workdir: Path):
     """Debian's redis-server on a free 127.0.0.1 port, no persistence; its URL while it runs."""
@@ -87,7 +78,7 @@ def redis_server(workdir: Path):
             _wait("redis-server", client.ping, 20, proc, log)
             break
         except RuntimeError:
-            _stop(proc)
+            stop(proc, timeout=15)  # celery: warm shutdown; redis: without saving (--save '')
             if attempt == 2:
                 raise
         finally:
@@ -95,7 +86,7 @@ def redis_server(workdir: Path):
     try:
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        _stop(proc)
+        stop(proc, timeout=15)  # celery: warm shutdown; redis: without saving (--save '')
 
 
 @contextmanager
@@ -127,7 +118,7 @@ def celery_workers(broker: str, env: dict[str, str], workdir: Path):
         yield nodes, logs
     finally:
         for proc in procs.values():
-            _stop(proc, timeout=30)
+            stop(proc, timeout=30)
 
 
 def _in_process(instance, config: GongkaiConfig):

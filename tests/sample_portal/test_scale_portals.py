@@ -15,6 +15,7 @@ import yaml
 from gongkai.pipelines.extract import extract_bytes
 from gongkai.sample_portal.network import FAMILIES
 from gongkai.sample_portal.scale import MAX_PORTALS, ScaleNetwork, item_kind, report_position, start_scale
+from processes import stop
 
 
 def test_reports_are_spread_over_the_portals_and_families():
@@ -121,12 +122,7 @@ def test_cli_writes_the_truth_and_the_portals(tmp_path):
         lines = [json.loads(line) for line in truth.read_text(encoding="utf-8").splitlines()]
         assert len(lines) == 40 and len(yaml.safe_load(portals.read_text(encoding="utf-8"))["portals"]) == 4
     finally:
-        proc.terminate()
-        try:   # generous: on a machine busy with disk writeback a dying process can wait on I/O
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def test_cli_refuses_reports_without_portals():
