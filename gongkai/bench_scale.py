@@ -207,15 +207,14 @@ LOAD_PHASES = ("_replace_reports", "_insert_rows", "_add_documents", "_upsert_po
 
 
 def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
-    """DATA's whole load input (what `build.load_archive` reads: records, fetch log, portals,
-    failures) `copies` times: copy 0 as it is, copy c with every report id, sha256, URL and
-    portal id renamed (``…:c``), so copy c is another set of portals of the same size and mix.
-    Records come in report-id order (as reports.jsonl is written) or, with `order` "log", copy
-    by copy; they are parsed from their JSON lines as they are consumed, as the load does."""
+    """DATA's whole load input (`build.load_input`: records, fetch log, portals, failures)
+    `copies` times: copy 0 as it is, copy c with every report id, sha256, URL and portal id
+    renamed (``…:c``), so copy c is another set of portals of the same size and mix. Records
+    come in report-id order (as reports.jsonl is written) or, with `order` "log", copy by copy;
+    they are parsed from their JSON lines as they are consumed, as the load does."""
     import hashlib
 
     from gongkai import build
-    from gongkai.crawler.store import RawStore
 
     source = build.reports_path(data)
     spans = []   # (offset, length) of each record's line: read again as it is consumed
@@ -270,17 +269,15 @@ def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
                 for _, copy, i in order_key:
                     yield record(read_line(fh, i), copy)
 
-    base_fetches = list(RawStore(str(data)).fetches())
-    base_portals = list(build.load_portal_table(data).values())
-    base_failures = build.read_jsonl(build.failures_path(data))
+    base = build.load_input(data)
     return {
+        **base,
         "reports": records(),
         "expected": copies * len(spans),
-        "fetches": [fetch(f, c) for c in range(copies) for f in base_fetches],
-        "portals": [{**p, "id": portal(p["id"], c)} for c in range(copies) for p in base_portals],
+        "fetches": [fetch(f, c) for c in range(copies) for f in base["fetches"]],
+        "portals": [{**p, "id": portal(p["id"], c)} for c in range(copies) for p in base["portals"]],
         "failures": [{**f, "sha256": renamed(f.get("sha256"), c), "source_url": url(f.get("source_url"), c)}
-                     for c in range(copies) for f in base_failures],
-        "cell_labels": build.cell_labels(),
+                     for c in range(copies) for f in base["failures"]],
     }
 
 

@@ -796,19 +796,25 @@ def cell_labels() -> list[dict]:
     return [dataclasses.asdict(s) for s in cell_specs().values()]
 
 
-def load_archive(data: str | os.PathLike) -> dict:
-    """Load reports, failures, the fetch log and portals into DATA/gongkai.db (the one writer)."""
-    from gongkai.archive.load import load
+def load_input(data: str | os.PathLike) -> dict:
+    """What `load_archive` passes to `archive.load.load`: reports (streamed from reports.jsonl)
+    and their count, the fetch log, portals, failures and the cell-key labels."""
     from gongkai.crawler.store import RawStore
 
     data = Path(data)
-    return load(str(db_path(data)),
-                reports=iter_jsonl(reports_path(data)),
-                expected=_count_lines(reports_path(data)),
-                fetches=list(RawStore(str(data)).fetches()),
-                portals=list(load_portal_table(data).values()),
-                failures=read_jsonl(failures_path(data)),
-                cell_labels=cell_labels())
+    return {"reports": iter_jsonl(reports_path(data)),
+            "expected": _count_lines(reports_path(data)),
+            "fetches": list(RawStore(str(data)).fetches()),
+            "portals": list(load_portal_table(data).values()),
+            "failures": read_jsonl(failures_path(data)),
+            "cell_labels": cell_labels()}
+
+
+def load_archive(data: str | os.PathLike) -> dict:
+    """Load reports, failures, the fetch log and portals into DATA/gongkai.db (the one writer)."""
+    from gongkai.archive.load import load
+
+    return load(str(db_path(data)), **load_input(data))
 
 
 def publish(data: str | os.PathLike) -> dict:
