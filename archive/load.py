@@ -42,8 +42,6 @@ HEADLINE_FIGURES: dict[str, str] = {
 }
 _HEADLINE_PATTERNS = {column: re.compile(pattern) for column, pattern in HEADLINE_FIGURES.items()}
 
-_CELL_LABEL_COLUMNS = ("table_zh", "row_zh", "col_zh", "unit")
-
 #: Part of every report's ``record_digest``: bump it when the rows derived from a record change
 #: (columns, headline figures), so that reports loaded before are rewritten, not skipped.
 #: 2: the OCR columns of migration 0004 (records loaded under 1 may already carry ``ocr``).
@@ -438,9 +436,10 @@ def ocr_confidence(record: Mapping[str, Any], key: str) -> float | None:
     return float(value)
 
 
-def cell_rows(record: Mapping[str, Any], labels: Mapping[str, Mapping[str, Any]]) -> list[dict]:
+def cell_rows(record: Mapping[str, Any]) -> list[dict]:
     """One ``cells`` row per key in the record's ``cells`` or ``raw_cells``, with its OCR
-    confidence (``ocr``) and whether the arithmetic doubts its reading (``uncertain``)."""
+    confidence (``ocr``) and whether the arithmetic doubts its reading (``uncertain``); the
+    key's labels are in ``cell_keys`` (the view ``cells_labelled`` joins them)."""
     identifier = report_id(record)
     cells = record.get("cells") or {}
     raw_cells = record.get("raw_cells") or {}
@@ -448,13 +447,11 @@ def cell_rows(record: Mapping[str, Any], labels: Mapping[str, Mapping[str, Any]]
     rows = []
     for key in dict.fromkeys([*cells, *raw_cells]):
         raw = raw_cells.get(key)
-        label = labels.get(key, {})
         rows.append({
             "report_id": identifier,
             "key": key,
             "value": cells.get(key),
             "raw": None if raw is None else str(raw),
-            **{column: label.get(column) for column in _CELL_LABEL_COLUMNS},
             "ocr_confidence": ocr_confidence(record, key),
             "uncertain": int(key in uncertain),
         })
@@ -499,26 +496,7 @@ def cell_key_row(label: Mapping[str, Any], position: int | None) -> dict[str, An
 def _upsert_cell_keys(db: Database, cell_labels: list[dict]) -> int:
     rows = _unique([cell_key_row(label, position)
                     for position, label in enumerate(cell_labels, start=1)], "key")
-    label_of = {row["key"]: tuple(row[c] for c in _CELL_LABEL_COLUMNS) for row in rows}
-    relabelled = [
-        row["key"]
-        for row in _query(db,
-            f"select key, {', '.join(_CELL_LABEL_COLUMNS)} from cell_keys "
-            "where key in (select value from json_each(?))",
-            [json.dumps(list(label_of))],
-        )
-        if tuple(row[c] for c in _CELL_LABEL_COLUMNS) != label_of[row["key"]]
-    ]
     _insert_rows(db, "cell_keys", rows, upsert_key="key")
-    # cells carry their key's labels: follow a changed label
-    db.execute(
-        f"""
-        update cells set {', '.join(f'{c} = cell_keys.{c}' for c in _CELL_LABEL_COLUMNS)}
-        from cell_keys
-        where cell_keys.key = cells.key and cells.key in (select value from json_each(?))
-        """,
-        [json.dumps(relabelled)],
-    )
     return len(rows)
 
 
@@ -605,9 +583,9 @@ def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> 
     _insert_rows(db, "reports", [row for row in rows if row["id"] in existing], upsert_key="id")
     search.index_rows(db.conn, to_index)
 
-    labels = _cell_labels_for(db, {key for r in changed.values()
-                                   for key in [*(r.get("cells") or {}), *(r.get("raw_cells") or {})]})
-    cells = sorted((row for record in changed.values() for row in cell_rows(record, labels)),
+    _add_cell_keys(db, {key for r in changed.values()
+                        for key in [*(r.get("cells") or {}), *(r.get("raw_cells") or {})]})
+    cells = sorted((row for record in changed.values() for row in cell_rows(record)),
                    key=lambda row: (row["report_id"], row["key"]))   # in primary-key order
     checks = [row for record in changed.values() for row in check_rows(record)]
     _insert_rows(db, "cells", cells)
@@ -616,17 +594,10 @@ def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> 
             "reports_indexed": len(to_index), "cells": len(cells), "checks": len(checks)}
 
 
-def _cell_labels_for(db: Database, keys: set[str]) -> dict[str, dict[str, Any]]:
-    """Labels of the given keys from ``cell_keys``; unknown keys get an unlabelled row there."""
+def _add_cell_keys(db: Database, keys: set[str]) -> None:
+    """An unlabelled ``cell_keys`` row for each of the keys not there yet (``cells.key``
+    references it)."""
     _insert_rows(db, "cell_keys", [{"key": key} for key in sorted(keys)], ignore=True)
-    return {
-        row["key"]: row
-        for row in _query(db,
-            "select key, table_zh, row_zh, col_zh, unit from cell_keys "
-            "where key in (select value from json_each(?))",
-            [json.dumps(sorted(keys))],
-        )
-    }
 
 
 def _delete_children(db: Database, ids: list[str]) -> None:

@@ -79,6 +79,11 @@ _ROW_ZH = Doc("行 / row", "官方表格中的行标签（中文）/ row label i
 _COL_ZH = Doc("列 / column", "官方表格中的列标签（中文）/ column label in the official table (Chinese)")
 _UNIT = Doc("单位 / unit", "件、项或万元 / items (件, 项) or 10,000 yuan (万元)")
 
+_CELL_VALUE = Doc("数值 / value", "印刷的数字（已带正负号，未换算单位）；空白、/、—、无 为空，不当作 0 / the number as printed (sign applied, no unit conversion); empty for a blank, /, — or 无 cell, never 0", unit="见 cell_keys 的 unit 列 / the unit column of cell_keys")
+_CELL_RAW = Doc("原文 / as printed", "单元格的原始文字 / the cell text as printed")
+_OCR_CONFIDENCE = Doc("OCR 置信度 / OCR confidence", "由图像识别（OCR）从扫描页读出时的识别置信度，0 到 1；空：不是 OCR 读出的 / the OCR engine's confidence, 0 to 1, when the cell was read by OCR from a scanned page; empty when it was not")
+_UNCERTAIN = Doc("读数存疑 / reading in doubt", "1：OCR 读数使算术校验不成立，而另一种看似合理的读法能使其成立（或置信度过低），请对照原件；0：否 / 1: the OCR reading breaks an arithmetic check that another plausible reading would satisfy (or its confidence is too low), compare with the original; 0: no")
+
 TABLES: dict[str, TableDoc] = {
     "portals": TableDoc(
         "门户网站 / portals",
@@ -201,18 +206,30 @@ TABLES: dict[str, TableDoc] = {
     ),
     "cells": TableDoc(
         "表格单元格 / table cells",
-        "每份报告统计表中的每个单元格一行：印刷的数字与原文，及是否由图像识别（OCR）读出。 / One row per report and statistical cell: the number as printed, the cell text, and whether it was read by OCR.",
+        "每份报告统计表中的每个单元格一行：印刷的数字与原文，及是否由图像识别（OCR）读出。单元格的表、行、列标签与单位见 cell_keys，或直接浏览视图 cells_labelled。 / One row per report and statistical cell: the number as printed, the cell text, and whether it was read by OCR. Each key's table, row and column labels and unit are in cell_keys; the view cells_labelled shows them beside every cell.",
         {
             "report_id": _REPORT_ID,
             "key": _CELL_KEY,
-            "value": Doc("数值 / value", "印刷的数字（已带正负号，未换算单位）；空白、/、—、无 为空，不当作 0 / the number as printed (sign applied, no unit conversion); empty for a blank, /, — or 无 cell, never 0", unit="见 unit 列 / see the unit column"),
-            "raw": Doc("原文 / as printed", "单元格的原始文字 / the cell text as printed"),
+            "value": _CELL_VALUE,
+            "raw": _CELL_RAW,
+            "ocr_confidence": _OCR_CONFIDENCE,
+            "uncertain": _UNCERTAIN,
+        },
+    ),
+    "cells_labelled": TableDoc(
+        "带标签的单元格 / cells with their labels",
+        "cells 表的每个单元格，附其键在 cell_keys 中的表、行、列标签与单位（视图）。 / Every cell of the cells table with its key's table, row and column labels and unit from cell_keys (a view).",
+        {
+            "report_id": _REPORT_ID,
+            "key": _CELL_KEY,
             "table_zh": _TABLE_ZH,
             "row_zh": _ROW_ZH,
             "col_zh": _COL_ZH,
             "unit": _UNIT,
-            "ocr_confidence": Doc("OCR 置信度 / OCR confidence", "由图像识别（OCR）从扫描页读出时的识别置信度，0 到 1；空：不是 OCR 读出的 / the OCR engine's confidence, 0 to 1, when the cell was read by OCR from a scanned page; empty when it was not"),
-            "uncertain": Doc("读数存疑 / reading in doubt", "1：OCR 读数使算术校验不成立，而另一种看似合理的读法能使其成立（或置信度过低），请对照原件；0：否 / 1: the OCR reading breaks an arithmetic check that another plausible reading would satisfy (or its confidence is too low), compare with the original; 0: no"),
+            "value": _CELL_VALUE,
+            "raw": _CELL_RAW,
+            "ocr_confidence": _OCR_CONFIDENCE,
+            "uncertain": _UNCERTAIN,
         },
     ),
     "checks": TableDoc(
@@ -394,7 +411,8 @@ def _tables_and_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
     shadow = {f"{name}_{suffix}" for name in virtual
               for suffix in ("data", "idx", "content", "docsize", "config")}
     names = [name for (name,) in conn.execute(
-        "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")]
+        "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' "
+        "order by name")]
     return {
         name: [row[1] for row in conn.execute(f"pragma table_info({_quote(name)})")]
         for name in names if name not in shadow

@@ -122,9 +122,10 @@ async def report_view(datasette, request):
     if not found:
         raise NotFound("report not found")
     report = found[0]
-    # c.*: the OCR columns (migration 0004) where the database has them
+    # c.*: the OCR columns (migration 0004) where the database has them; the labels are the
+    # key's, in cell_keys (migration 0005)
     cells = await _rows(db, """
-        select c.*, k.position, k.row_en, k.col_en
+        select c.*, k.table_zh, k.row_zh, k.col_zh, k.unit, k.position, k.row_en, k.col_en
         from cells c left join cell_keys k on k.key = c.key
         where c.report_id = ?""", [report_id])
     checks = await _rows(db, "select * from checks where report_id = ? order by seq",

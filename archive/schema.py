@@ -14,7 +14,9 @@ Tables (see ``metadata.py`` for every column's description):
 - ``reports``     one row per extracted report, headline figures, facets (region, level,
                   check status; ``0002``), how many cells came from OCR (``0004``), the text
 - ``cells``       one row per report and statistical cell; which were read by OCR, their
-                  confidence, and which the arithmetic doubts (``0004``)
+                  confidence, and which the arithmetic doubts (``0004``); keyed by
+                  (report_id, key) without a rowid, labels in ``cell_keys`` (``0005``)
+- ``cells_labelled`` (view) ``cells`` with their key's labels from ``cell_keys`` (``0005``)
 - ``checks``      one row per report and arithmetic check
 - ``failures``    originals that could not be extracted
 - ``reports_fts`` the contentless bigram full-text index of ``reports`` (``search.py``)
@@ -276,6 +278,39 @@ def _ocr_cells(db: Database) -> None:
     db.table("cells").add_column("ocr_confidence", float)
     db.table("cells").add_column("uncertain", int, not_null_default=0)
     db.table("reports").add_column("ocr_cells", int, not_null_default=0)
+
+
+#: ``cells`` with its key's labels: what the table held before ``0005``, for browsing.
+CELLS_LABELLED_VIEW = "cells_labelled"
+
+
+@migrations(name="0005_cells_without_labels")
+def _cells_without_labels(db: Database) -> None:
+    """``cells`` keyed by (report_id, key) WITHOUT ROWID, its labels left in ``cell_keys``.
+
+    Before, every cell row repeated its key's four labels (about half its bytes) and a rowid
+    table kept a second B-tree for the (report_id, key) primary key: together about 70 % of
+    the database. The labels are one join away; the view ``cells_labelled`` shows cells with
+    them, as the table did."""
+    db.execute("""create table cells_0005 (
+        report_id TEXT NOT NULL REFERENCES reports(id),
+        key TEXT NOT NULL REFERENCES cell_keys(key),
+        value FLOAT,
+        raw TEXT,
+        ocr_confidence FLOAT,
+        uncertain INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (report_id, key)
+    ) WITHOUT ROWID""")
+    db.execute("""insert into cells_0005 (report_id, key, value, raw, ocr_confidence, uncertain)
+        select report_id, key, value, raw, ocr_confidence, uncertain from cells
+        order by report_id, key""")
+    db.execute("drop table cells")
+    db.execute("alter table cells_0005 rename to cells")
+    db.table("cells").create_index(["key", "value"])
+    db.execute(f"""create view {CELLS_LABELLED_VIEW} as
+        select cells.report_id, cells.key, cell_keys.table_zh, cell_keys.row_zh, cell_keys.col_zh,
+               cell_keys.unit, cells.value, cells.raw, cells.ocr_confidence, cells.uncertain
+        from cells join cell_keys on cell_keys.key = cells.key""")
 
 
 def migrate(db: Database) -> list[str]:

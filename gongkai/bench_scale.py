@@ -201,7 +201,7 @@ def table(result: dict) -> str:
 
 #: Loader functions `bench_load` times (inclusive: `_replace_reports` contains the row builders
 #: and the inserts, `_load_documents_and_fetches` the fetch-log inserts).
-LOAD_PHASES = ("_replace_reports", "_insert_rows", "_add_documents", "_upsert_portals", "_cell_labels_for",
+LOAD_PHASES = ("_replace_reports", "_insert_rows", "_add_documents", "_upsert_portals", "_add_cell_keys",
                "_delete_children", "_load_documents_and_fetches", "_describe_documents_from_fetches",
                "report_row", "cell_rows", "check_rows")
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from archive_records import REPORT_JIANXI, REPORT_MINZHENG, SHA_JIANXI
 from datasette.app import Datasette
+from datasette.utils import tilde_encode
 
 from gongkai.archive.metadata import DATASETTE_SETTINGS, QUERIES, metadata_dict
 from gongkai.archive.serve import datasette_args, write_metadata
@@ -119,10 +120,11 @@ def test_canned_queries_run(archive_db, plugin_registered):
 
 
 def test_every_page_renders(archive_db, plugin_registered):
-    tables = ["portals", "documents", "fetches", "cell_keys", "reports", "cells", "checks",
-              "failures", "schema_migrations"]
+    tables = ["portals", "documents", "fetches", "cell_keys", "reports", "cells", "cells_labelled",
+              "checks", "failures", "schema_migrations"]
     paths = ["/", "/gongkai", *(f"/gongkai/{t}" for t in tables), *(f"/gongkai/{q}" for q in QUERIES),
-             f"/gongkai/reports/{SHA_JIANXI}", f"/gongkai/cells?report_id={SHA_JIANXI}"]
+             f"/gongkai/reports/{SHA_JIANXI}", f"/gongkai/cells?report_id={SHA_JIANXI}",
+             f"/gongkai/cells/{SHA_JIANXI},{tilde_encode('t3.new.total')}"]
     for path, response in zip(paths, get(archive_db, *paths)):
         assert response.status_code == 200, (path, response.text[:500])
 
@@ -131,6 +133,13 @@ def test_table_page_shows_bilingual_column_descriptions(archive_db, plugin_regis
     [page] = get(archive_db, "/gongkai/reports")
     assert "本年新收申请数 / new applications" in page.text
     assert "万元" in page.text
+
+
+def test_labelled_cells_show_each_value_beside_its_labels(archive_db, plugin_registered):
+    [rows] = get(archive_db, "/gongkai/cells_labelled.json?_shape=array&key=t3.new.total"
+                             f"&report_id={SHA_JIANXI}")
+    assert [(r["value"], r["row_zh"], r["col_zh"], r["unit"]) for r in rows.json()] == [
+        (16, "一、本年新收政府信息公开申请数量", "总计", "件")]
 
 
 def test_download_link_of_the_immutable_database(archive_db, plugin_registered):

@@ -71,15 +71,16 @@ def test_a_new_loader_version_rewrites_every_report(archive_db, load_args, monke
     assert after["reports"] != before["reports"]   # the digests
 
 
-def test_a_changed_cell_label_reaches_the_cells(archive_db, load_args):
+def test_a_changed_cell_label_reaches_the_labelled_cells(archive_db, load_args):
     labels = copy.deepcopy(load_args["cell_labels"])
     label = next(label for label in labels if label["key"] == "t3.new.total")
     label["col_zh"] = "合计"
     load(archive_db, reports=[], fetches=[], cell_labels=labels)
     db = sqlite_utils.Database(archive_db)
     assert db["cell_keys"].get("t3.new.total")["col_zh"] == "合计"
-    assert {c["col_zh"] for c in db["cells"].rows_where("key = 't3.new.total'")} == {"合计"}
-    assert db["cells"].get((SHA_JIANXI, "t3.granted.total"))["col_zh"] == "总计"
+    assert {c["col_zh"] for c in db["cells_labelled"].rows_where("key = 't3.new.total'")} == {"合计"}
+    assert {c["col_zh"] for c in db["cells_labelled"].rows_where(
+        "report_id = ? and key = 't3.granted.total'", [SHA_JIANXI])} == {"总计"}
 
 
 def test_loading_in_parts_gives_the_same_database(tmp_path, load_args, archive_db):
@@ -120,14 +121,18 @@ def test_headline_figures():
     }
 
 
-def test_cells_carry_labels_raw_text_and_blanks(archive_db):
+def test_cells_keep_raw_text_and_blanks_and_the_view_adds_their_labels(archive_db):
     db = sqlite_utils.Database(archive_db)
     blank = db["cells"].get((SHA_JIANXI, "t3.denied_third_party.total"))
     assert blank["value"] is None and blank["raw"] == "/"
     fees = db["cells"].get((SHA_JIANXI, "t2.fees.amount"))
-    assert fees["value"] == 0.5 and fees["raw"] == "0.5万元" and fees["unit"] == "万元"
-    assert fees["row_zh"] == "行政事业性收费"
-    new = db["cells"].get((SHA_JIANXI, "t3.new.total"))
+    assert fees["value"] == 0.5 and fees["raw"] == "0.5万元"
+    assert "unit" not in fees and "row_zh" not in fees   # labels live in cell_keys, once
+    labelled = {(row["report_id"], row["key"]): row for row in db["cells_labelled"].rows}
+    assert len(labelled) == db["cells"].count
+    fees = labelled[SHA_JIANXI, "t2.fees.amount"]
+    assert (fees["value"], fees["unit"], fees["row_zh"]) == (0.5, "万元", "行政事业性收费")
+    new = labelled[SHA_JIANXI, "t3.new.total"]
     assert (new["table_zh"], new["row_zh"], new["col_zh"]) == (
         "三、收到和处理政府信息公开申请情况", "一、本年新收政府信息公开申请数量", "总计")
     key = db["cell_keys"].get("t3.new.total")
@@ -326,12 +331,12 @@ def test_reports_loaded_before_the_ocr_columns_are_rewritten(tmp_path, load_args
 def test_cell_rows_without_ocr():
     from gongkai.archive.load import cell_rows, report_row
 
-    rows = cell_rows(REPORT_MINZHENG, {})
+    rows = cell_rows(REPORT_MINZHENG)
     assert rows and all((row["ocr_confidence"], row["uncertain"]) == (None, 0) for row in rows)
     assert report_row(REPORT_MINZHENG)["ocr_cells"] == 0
     odd = {**REPORT_MINZHENG, "ocr": {"t3.new.total": "high", "t3.granted.total": True,
                                       "t3.total.total": 1}}
-    assert [row["ocr_confidence"] for row in cell_rows(odd, {})] == [None, None, 1.0, None]
+    assert [row["ocr_confidence"] for row in cell_rows(odd)] == [None, None, 1.0, None]
     assert report_row(odd)["ocr_cells"] == 1
 
 
@@ -403,7 +408,7 @@ def test_a_bulk_load_that_would_break_a_foreign_key_writes_nothing(tmp_path, loa
     monkeypatch.setattr(loader, "BULK_MIN", 1)
     args = copy.deepcopy(load_args)
     args["reports"][0]["cells"]["t9.not_a_key"] = 1
-    monkeypatch.setattr(loader, "_cell_labels_for", lambda db, keys: {})
+    monkeypatch.setattr(loader, "_add_cell_keys", lambda db, keys: None)
     db = tmp_path / "bulk.db"
     with pytest.raises(ValueError, match="referencing missing rows"):
         load(db, **args, expected=len(args["reports"]))

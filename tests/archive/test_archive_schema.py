@@ -12,14 +12,16 @@ TABLES = {"portals", "documents", "fetches", "cell_keys", "reports", "cells", "c
 def test_migrate_creates_the_schema_and_is_idempotent(tmp_path):
     db = sqlite_utils.Database(tmp_path / "a.db")
     assert schema_version(db) == 0
-    assert migrate(db) == ["0001_initial", "0002_report_facets", "0003_runs", "0004_ocr_cells"]
+    assert migrate(db) == ["0001_initial", "0002_report_facets", "0003_runs", "0004_ocr_cells",
+                           "0005_cells_without_labels"]
     schema = list(db.query("select type, name, sql from sqlite_master order by name"))
     assert migrate(db) == []
     assert migrate(db) == []
     assert list(db.query("select type, name, sql from sqlite_master order by name")) == schema
-    assert schema_version(db) == 4
+    assert schema_version(db) == 5
     assert TABLES <= set(db.table_names())
-    assert db[MIGRATIONS_TABLE].count == 4
+    assert "cells_labelled" in db.view_names()
+    assert db[MIGRATIONS_TABLE].count == 5
     assert {"province", "city", "county", "level", "check_status", "ocr_cells"} <= set(
         db["reports"].columns_dict)
     assert {"ocr_confidence", "uncertain"} <= set(db["cells"].columns_dict)
@@ -44,13 +46,41 @@ def test_migration_0004_adds_the_ocr_columns_to_existing_rows(tmp_path):
     db["documents"].insert({"sha256": "s"})
     db["reports"].insert({"id": "r", "fts_rowid": 1, "sha256": "s"})
     db["cells"].insert({"report_id": "r", "key": "t3.new.total", "value": 16})
-    assert migrate(db) == ["0004_ocr_cells"]
-    assert migrate(db) == []
+    _migrated_up_to(db, "0004_ocr_cells")
     cell = db["cells"].get(("r", "t3.new.total"))
     assert (cell["value"], cell["ocr_confidence"], cell["uncertain"]) == (16, None, 0)
     assert db["reports"].get("r")["ocr_cells"] == 0
     assert (db["cells"].columns_dict["ocr_confidence"], db["cells"].columns_dict["uncertain"],
             db["reports"].columns_dict["ocr_cells"]) == (float, int, int)
+
+
+def test_migration_0005_keeps_every_cell_and_moves_its_labels_to_the_view(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    _migrated_up_to(db, "0004_ocr_cells")
+    db["documents"].insert({"sha256": "s"})
+    db["reports"].insert({"id": "r", "fts_rowid": 1, "sha256": "s"})
+    db["cell_keys"].insert({"key": "t3.new.total", "row_zh": "一、本年新收政府信息公开申请数量",
+                            "col_zh": "总计", "unit": "件"})
+    db["cells"].insert_all([
+        {"report_id": "r", "key": "t3.new.total", "value": 16, "raw": "16",
+         "row_zh": "一、本年新收政府信息公开申请数量", "col_zh": "总计", "unit": "件", "ocr_confidence": None, "uncertain": 0},
+        {"report_id": "r", "key": "t3.granted.total", "value": None, "raw": "/",
+         "ocr_confidence": 0.9, "uncertain": 1, "row_zh": None, "col_zh": None, "unit": None},
+    ])
+    assert migrate(db) == ["0005_cells_without_labels"]
+    assert list(db["cells"].columns_dict) == ["report_id", "key", "value", "raw", "ocr_confidence",
+                                              "uncertain"]
+    assert "without rowid" in db["cells"].schema.lower()
+    assert list(db.query("select * from cells order by key")) == [
+        {"report_id": "r", "key": "t3.granted.total", "value": None, "raw": "/",
+         "ocr_confidence": 0.9, "uncertain": 1},
+        {"report_id": "r", "key": "t3.new.total", "value": 16, "raw": "16",
+         "ocr_confidence": None, "uncertain": 0}]
+    # the view shows the labels of keys that have them; a key cell_keys lacks has no row there
+    # (a load always adds one, as cells.key references it)
+    assert [(row["key"], row["col_zh"], row["unit"]) for row in db["cells_labelled"].rows] == [
+        ("t3.new.total", "总计", "件")]
+    assert ("cells", ("key", "value")) in {("cells", tuple(i.columns)) for i in db["cells"].indexes}
 
 
 def test_migration_0002_fills_facets_of_existing_reports(tmp_path):
