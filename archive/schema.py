@@ -313,8 +313,16 @@ def _cells_without_labels(db: Database) -> None:
         from cells join cell_keys on cell_keys.key = cells.key""")
 
 
+#: Page size of a new archive database (SQLite's default is 4 KiB): a quarter of the page
+#: writes and reads for the same bytes, fewer B-tree levels (docs/scale.md).
+PAGE_SIZE = 16384
+
+
 def migrate(db: Database) -> list[str]:
-    """Apply pending migrations in order; returns the names applied (empty when up to date)."""
+    """Apply pending migrations in order; returns the names applied (empty when up to date).
+    A new, empty database gets ``PAGE_SIZE`` pages first."""
+    if not db.conn.execute("select 1 from sqlite_master limit 1").fetchone():
+        db.execute(f"pragma page_size = {PAGE_SIZE}")
     pending = [migration.name for migration in migrations.pending(db)]
     migrations.apply(db)
     return pending

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from gongkai.archive.schema import MIGRATIONS_TABLE, migrate, schema_version
+from gongkai.archive.schema import MIGRATIONS_TABLE, PAGE_SIZE, migrate, schema_version
 
 TABLES = {"portals", "documents", "fetches", "cell_keys", "reports", "cells", "checks",
           "failures", "reports_fts", MIGRATIONS_TABLE}
@@ -25,6 +25,18 @@ def test_migrate_creates_the_schema_and_is_idempotent(tmp_path):
     assert {"province", "city", "county", "level", "check_status", "ocr_cells"} <= set(
         db["reports"].columns_dict)
     assert {"ocr_confidence", "uncertain"} <= set(db["cells"].columns_dict)
+
+
+def test_a_new_archive_gets_large_pages_and_an_existing_one_keeps_its_own(tmp_path):
+    new = sqlite_utils.Database(tmp_path / "new.db")
+    migrate(new)
+    assert new.execute("pragma page_size").fetchone()[0] == PAGE_SIZE != 4096
+    old = sqlite_utils.Database(tmp_path / "old.db")
+    old.execute("pragma page_size = 4096")
+    old["kept"].insert({"id": "p"})   # the file exists with 4 KiB pages
+    migrate(old)
+    assert old.execute("pragma page_size").fetchone()[0] == 4096
+    assert old["kept"].count == 1
 
 
 def _migrated_up_to(db, last: str) -> None:
