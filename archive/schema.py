@@ -310,7 +310,7 @@ def _cells_without_labels(db: Database) -> None:
     db.execute(f"""create view {CELLS_LABELLED_VIEW} as
         select cells.report_id, cells.key, cell_keys.table_zh, cell_keys.row_zh, cell_keys.col_zh,
                cell_keys.unit, cells.value, cells.raw, cells.ocr_confidence, cells.uncertain
-        from cells join cell_keys on cell_keys.key = cells.key""")
+        from cells left join cell_keys on cell_keys.key = cells.key""")
 
 
 #: Page size of a new archive database (SQLite's default is 4 KiB): a quarter of the page

@@ -34,7 +34,7 @@ CSV_EXPORTS: dict[str, str] = {
         select cells.report_id, reports.issuer, reports.year, cells.key, cells.value, cells.raw,
                cell_keys.unit, cell_keys.table_zh, cell_keys.row_zh, cell_keys.col_zh
         from cells join reports on reports.id = cells.report_id
-        join cell_keys on cell_keys.key = cells.key
+        left join cell_keys on cell_keys.key = cells.key
         order by cells.report_id, cells.key""",
     "checks": """
         select checks.report_id, reports.issuer, reports.year, checks.seq, checks.rule,
