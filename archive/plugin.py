@@ -65,7 +65,8 @@ def report_url(datasette, report_id: str) -> str:
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if table == "cells" and column == "value" and isinstance(value, float) and value.is_integer():
+    if (table in ("cells", "cells_labelled") and column == "value" and isinstance(value, float)
+            and value.is_integer()):
         return str(int(value))
     keys = row.keys() if hasattr(row, "keys") else []
     if column == "title" and isinstance(value, str) and table in (None, "reports"):
