@@ -280,10 +280,6 @@ def _ocr_cells(db: Database) -> None:
     db.table("reports").add_column("ocr_cells", int, not_null_default=0)
 
 
-#: ``cells`` with its key's labels: what the table held before ``0005``, for browsing.
-CELLS_LABELLED_VIEW = "cells_labelled"
-
-
 @migrations(name="0005_cells_without_labels")
 def _cells_without_labels(db: Database) -> None:
     """``cells`` keyed by (report_id, key) WITHOUT ROWID, its labels left in ``cell_keys``.
@@ -307,7 +303,7 @@ def _cells_without_labels(db: Database) -> None:
     db.execute("drop table cells")
     db.execute("alter table cells_0005 rename to cells")
     db.table("cells").create_index(["key", "value"])
-    db.execute(f"""create view {CELLS_LABELLED_VIEW} as
+    db.execute("""create view cells_labelled as
         select cells.report_id, cells.key, cell_keys.table_zh, cell_keys.row_zh, cell_keys.col_zh,
                cell_keys.unit, cells.value, cells.raw, cells.ocr_confidence, cells.uncertain
         from cells left join cell_keys on cell_keys.key = cells.key""")
