@@ -207,7 +207,7 @@ LOAD_PHASES = ("_replace_reports", "_insert_rows", "_add_documents", "_upsert_po
 
 
 def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
-    """DATA's whole load input (`build.load_input`: records, fetch log, portals, failures)
+    """DATA's whole load input (`build.load_input`: records, `build.load_references`)
     `copies` times: copy 0 as it is, copy c with every report id, sha256, URL and portal id
     renamed (``…:c``), so copy c is another set of portals of the same size and mix. Records
     come in report-id order (as reports.jsonl is written) or, with `order` "log", copy by copy;
@@ -215,15 +215,19 @@ def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
     import hashlib
 
     from gongkai import build
+    from gongkai.archive.load import report_id
 
     source = build.reports_path(data)
-    spans = []   # (offset, length) of each record's line: read again as it is consumed
+    spans = []      # (offset, length) of each record's line: read again as it is consumed
+    base_ids = []   # each record's report id, for the id order
     if source.exists():
         with source.open("rb") as fh:
             offset = 0
             for raw in fh:
                 if raw.strip():
                     spans.append((offset, len(raw)))
+                    if order == "id":
+                        base_ids.append(report_id(json.loads(raw)))
                 offset += len(raw)
     if not spans:
         raise ValueError(f"{source} holds no records (run `gongkai bench scale --keep` or `gongkai build` first)")
@@ -254,8 +258,6 @@ def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
 
     order_key = None
     if order == "id":
-        with source.open("rb") as fh:
-            base_ids = [(r.get("id") or r["sha256"]) for r in (json.loads(read_line(fh, i)) for i in range(len(spans)))]
         order_key = sorted((renamed(base_id, copy), copy, i)
                            for copy in range(copies) for i, base_id in enumerate(base_ids))
 
@@ -269,7 +271,7 @@ def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
                 for _, copy, i in order_key:
                     yield record(read_line(fh, i), copy)
 
-    base = build.load_input(data)
+    base = build.load_references(data)
     return {
         **base,
         "reports": records(),

@@ -798,13 +798,20 @@ def cell_labels() -> list[dict]:
 
 def load_input(data: str | os.PathLike) -> dict:
     """What `load_archive` passes to `archive.load.load`: reports (streamed from reports.jsonl)
-    and their count, the fetch log, portals, failures and the cell-key labels."""
-    from gongkai.crawler.store import RawStore
-
+    and their count, with `load_references`."""
     data = Path(data)
     return {"reports": iter_jsonl(reports_path(data)),
             "expected": _count_lines(reports_path(data)),
-            "fetches": list(RawStore(str(data)).fetches()),
+            **load_references(data)}
+
+
+def load_references(data: str | os.PathLike) -> dict:
+    """What a load writes beside DATA's reports: the fetch log, portals, failures and the
+    cell-key labels."""
+    from gongkai.crawler.store import RawStore
+
+    data = Path(data)
+    return {"fetches": list(RawStore(str(data)).fetches()),
             "portals": list(load_portal_table(data).values()),
             "failures": read_jsonl(failures_path(data)),
             "cell_labels": cell_labels()}
