@@ -108,13 +108,13 @@ def load(
                 _fts_config(db, automerge=0, hashsize=BULK_FTS_HASH_BYTES)
             stats = _load(db, reports, fetches, portals or [], failures or [], cell_labels or [])
             if bulk:
-                _check_foreign_keys(db)
                 # the sorter's runs are as large as the page cache (SQLite caps them at 512 MiB):
                 # 20 M index entries then sort in a few runs, merged once, on every core
                 db.execute(f"pragma cache_size = -{SORT_CACHE_KIB}")
                 db.execute(f"pragma threads = {os.cpu_count() or 1}")
                 for sql in indexes:
                     db.execute(sql)
+                _check_foreign_keys(db)   # after the index builds: it scans their order
                 db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}) values ('optimize')")
                 _fts_config(db, automerge=4, hashsize=FTS_HASH_BYTES)
             stats["bulk"] = int(bulk)
@@ -138,11 +138,21 @@ BULK_FTS_HASH_BYTES = 256 * 1024 * 1024
 
 
 def _check_foreign_keys(db: Database) -> None:
-    """Raise (the load is rolled back) if a row references a row that does not exist."""
-    broken = db.execute("pragma foreign_key_check").fetchmany(5)
+    """Raise (the load is rolled back) if a row references a row that does not exist.
+
+    What ``pragma foreign_key_check`` finds, looked up once per distinct value instead of once
+    per row: the distinct values of an indexed column (``cells.report_id``, ``cells.key``: 20 M
+    rows, 100 000 and 200 values at 100 000 reports) come from one scan of its index in order."""
+    broken = []
+    for table in db.table_names():
+        for fk in db.table(table).foreign_keys:
+            broken += [(table, fk.column, value, fk.other_table) for (value,) in db.execute(
+                f"with child as materialized (select distinct [{fk.column}] as value from [{table}] "
+                f"where [{fk.column}] is not null) select value from child where not exists "
+                f"(select 1 from [{fk.other_table}] where [{fk.other_column}] = child.value) limit 5")]
     if broken:
         raise ValueError("the load would leave rows referencing missing rows "
-                         f"(table, rowid, parent): {[tuple(row[:3]) for row in broken]}")
+                         f"(table, column, value, parent): {broken[:5]}")
 
 
 def _fts_config(db: Database, **options: int) -> None:
