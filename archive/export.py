@@ -33,7 +33,9 @@ def export_records(db_path: str | PathLike[str]) -> Iterator[dict[str, Any]]:
             "select id, title, year, issuer, template, source_url, sha256, fetched_at "
             "from reports order by id")
         cells = itertools.groupby(
-            conn.execute("select report_id, key, value from cells order by report_id, key"),
+            conn.execute("select reports.id as report_id, cells.key, cells.value from reports "
+                         "join cells on cells.report_no = reports.fts_rowid "
+                         "order by reports.id, cells.key"),
             key=lambda row: row["report_id"])
         checks = itertools.groupby(
             conn.execute("select report_id, rule, ok, detail, verdict from checks "

@@ -141,7 +141,7 @@ def _check_foreign_keys(db: Database) -> None:
     """Raise (the load is rolled back) if a row references a row that does not exist.
 
     What ``pragma foreign_key_check`` finds, looked up once per distinct value instead of once
-    per row: the distinct values of an indexed column (``cells.report_id``, ``cells.key``: 20 M
+    per row: the distinct values of an indexed column (``cells.report_no``, ``cells.key``: 20 M
     rows, 100 000 and 200 values at 100 000 reports) come from one scan of its index in order."""
     broken = []
     for table in db.table_names():
@@ -446,11 +446,11 @@ def ocr_confidence(record: Mapping[str, Any], key: str) -> float | None:
     return float(value)
 
 
-def cell_rows(record: Mapping[str, Any]) -> list[dict]:
+def cell_rows(record: Mapping[str, Any], report_no: int) -> list[dict]:
     """One ``cells`` row per key in the record's ``cells`` or ``raw_cells``, with its OCR
-    confidence (``ocr``) and whether the arithmetic doubts its reading (``uncertain``); the
-    key's labels are in ``cell_keys`` (the view ``cells_labelled`` joins them)."""
-    identifier = report_id(record)
+    confidence (``ocr``) and whether the arithmetic doubts its reading (``uncertain``), for the
+    report numbered ``report_no`` (its ``fts_rowid``); the key's labels are in ``cell_keys``
+    (the view ``cells_labelled`` joins them)."""
     cells = record.get("cells") or {}
     raw_cells = record.get("raw_cells") or {}
     uncertain = set(record.get("uncertain") or ())
@@ -458,7 +458,7 @@ def cell_rows(record: Mapping[str, Any]) -> list[dict]:
     for key in dict.fromkeys([*cells, *raw_cells]):
         raw = raw_cells.get(key)
         rows.append({
-            "report_id": identifier,
+            "report_no": report_no,
             "key": key,
             "value": cells.get(key),
             "raw": None if raw is None else str(raw),
@@ -595,8 +595,10 @@ def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> 
 
     _add_cell_keys(db, {key for r in changed.values()
                         for key in [*(r.get("cells") or {}), *(r.get("raw_cells") or {})]})
-    cells = sorted((row for record in changed.values() for row in cell_rows(record)),
-                   key=lambda row: (row["report_id"], row["key"]))   # in primary-key order
+    numbers = {row["id"]: row["fts_rowid"] for row in rows}
+    cells = sorted((row for identifier, record in changed.items()
+                    for row in cell_rows(record, numbers[identifier])),
+                   key=lambda row: (row["report_no"], row["key"]))   # in primary-key order
     checks = [row for record in changed.values() for row in check_rows(record)]
     _insert_rows(db, "cells", cells)
     _insert_rows(db, "checks", checks)
@@ -613,11 +615,11 @@ def _add_cell_keys(db: Database, keys: set[str]) -> None:
 def _delete_children(db: Database, ids: list[str]) -> None:
     if not ids:   # no statement at all: a multi-row DELETE flushes the search index's buffer
         return
-    for table in ("cells", "checks"):
-        db.execute(
-            f"delete from {table} where report_id in (select value from json_each(?))",
-            [json.dumps(ids)],
-        )
+    db.execute("delete from cells where report_no in "
+               "(select fts_rowid from reports where id in (select value from json_each(?)))",
+               [json.dumps(ids)])
+    db.execute("delete from checks where report_id in (select value from json_each(?))",
+               [json.dumps(ids)])
 
 
 def _delete_reports(db: Database, ids: list[str]) -> int:

@@ -73,6 +73,7 @@ _FETCHED_AT = Doc("抓取时间 / fetched at", "ISO 8601，UTC")
 _CONTENT_TYPE = Doc("文件类型 / content type", "HTTP Content-Type，或嗅探所得 / from the HTTP header, or sniffed")
 _FILENAME = Doc("文件名 / file name", "取自 Content-Disposition，否则取网址最后一段 / from Content-Disposition, else the URL's last part")
 _REPORT_ID = Doc("报告 / report", "reports 表的 id / id in the reports table")
+_REPORT_NO = Doc("报告编号 / report number", "reports 表的 fts_rowid，链接到报告页 / fts_rowid in the reports table, links to the report's page")
 _CELL_KEY = Doc("单元格键 / cell key", "规范键，如 t3.new.total，见 cell_keys 表 / canonical key such as t3.new.total, see cell_keys")
 _TABLE_ZH = Doc("表 / table", "官方表格（或条款）的标题 / heading of the official table (or article)")
 _ROW_ZH = Doc("行 / row", "官方表格中的行标签（中文）/ row label in the official table (Chinese)")
@@ -158,7 +159,7 @@ TABLES: dict[str, TableDoc] = {
         "The search box finds Chinese words (征迁, 复议); for results ranked by relevance use the full-text search query.",
         {
             "id": Doc("报告标识 / report id", "原始文件的 SHA-256，重建后不变 / SHA-256 of the original document, stable across rebuilds"),
-            "fts_rowid": Doc("检索行号 / search row number", "本报告在全文索引 reports_fts 中的 rowid / rowid of this report in the reports_fts full-text index"),
+            "fts_rowid": Doc("报告编号 / report number", "首次载入时给定、此后不变的整数；cells 表以之（report_no）指向本报告，也是全文索引 reports_fts 中的 rowid / an integer given when the report is first loaded and kept after; cells name the report by it (report_no), and it is the report's rowid in the reports_fts full-text index"),
             "sha256": _SHA256,
             "source_url": Doc("来源网址 / source URL", "原始文件的抓取网址 / where the original was fetched"),
             "page_url": Doc("页面网址 / page URL", "链接该文件的文章页（或文件本身）/ the detail page that linked it, or itself"),
@@ -208,7 +209,7 @@ TABLES: dict[str, TableDoc] = {
         "表格单元格 / table cells",
         "每份报告统计表中的每个单元格一行：印刷的数字与原文，及是否由图像识别（OCR）读出。单元格的表、行、列标签与单位见 cell_keys，或直接浏览视图 cells_labelled。 / One row per report and statistical cell: the number as printed, the cell text, and whether it was read by OCR. Each key's table, row and column labels and unit are in cell_keys; the view cells_labelled shows them beside every cell.",
         {
-            "report_id": _REPORT_ID,
+            "report_no": _REPORT_NO,
             "key": _CELL_KEY,
             "value": _CELL_VALUE,
             "raw": _CELL_RAW,
@@ -221,6 +222,7 @@ TABLES: dict[str, TableDoc] = {
         "cells 表的每个单元格，附其键在 cell_keys 中的表、行、列标签与单位（视图）。 / Every cell of the cells table with its key's table, row and column labels and unit from cell_keys (a view).",
         {
             "report_id": _REPORT_ID,
+            "report_no": _REPORT_NO,
             "key": _CELL_KEY,
             "table_zh": _TABLE_ZH,
             "row_zh": _ROW_ZH,
@@ -353,7 +355,7 @@ CORRECTED_SUITS_SQL = """select r.id as report_id, r.title, r.issuer, r.year,
   sum(case when c.key = 't4.review.corrected' then c.value end) as reviews_corrected,
   r.suits_total, r.review_total
 from reports r
-join cells c on c.report_id = r.id
+join cells c on c.report_no = r.fts_rowid
   and c.key in ('t4.suit_direct.corrected', 't4.suit_after_review.corrected', 't4.review.corrected')
 group by r.id
 having suits_corrected > 0

@@ -12,6 +12,7 @@
 - Templates of ``archive/templates`` (the front page's search form, the report page, charts)
   come before Datasette's own.
 - Routes: ``/-/report/<id>`` (a report laid out like the official form, ``report_page.py``),
+  ``/-/report-no/<n>`` (a redirect to it from the report's number, ``cells.report_no``),
   ``/-/original/<sha256>`` (the archived original from ``DATA/raw/objects``, configured as
   plugin setting ``raw_dir``; PDFs inline, everything else as a download, sandboxed),
   ``/-/charts`` (figures by year, server-side SVG: no script needed).
@@ -63,11 +64,21 @@ def report_url(datasette, report_id: str) -> str:
     return datasette.urls.path(f"/-/report/{report_id}")
 
 
+def report_no_url(datasette, report_no: int) -> str:
+    return datasette.urls.path(f"/-/report-no/{report_no}")
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     if (table in ("cells", "cells_labelled") and column == "value" and isinstance(value, float)
             and value.is_integer()):
         return str(int(value))
+    if column == "report_no" and table in ("cells", "cells_labelled"):
+        # cells.report_no references reports.fts_rowid, not the reports' primary key that
+        # Datasette's own link to the row would use: link to the report's page instead
+        number, label = (value["value"], value["label"]) if isinstance(value, dict) else (value, value)
+        if isinstance(number, int):
+            return Markup('<a href="{}">{}</a>').format(report_no_url(datasette, number), label)
     keys = row.keys() if hasattr(row, "keys") else []
     if column == "title" and isinstance(value, str) and table in (None, "reports"):
         report_id = row["report_id"] if "report_id" in keys else (
@@ -124,11 +135,11 @@ async def report_view(datasette, request):
         raise NotFound("report not found")
     report = found[0]
     # c.*: the OCR columns (migration 0004) where the database has them; the labels are the
-    # key's, in cell_keys (migration 0005)
+    # key's, in cell_keys (migration 0005); cells name their report by number (0006)
     cells = await _rows(db, """
         select c.*, k.table_zh, k.row_zh, k.col_zh, k.unit, k.position, k.row_en, k.col_en
         from cells c left join cell_keys k on k.key = c.key
-        where c.report_id = ?""", [report_id])
+        where c.report_no = ?""", [report["fts_rowid"]])
     checks = await _rows(db, "select * from checks where report_id = ? order by seq",
                          [report_id])
     others = await _rows(db, """
@@ -177,6 +188,16 @@ def _object_path(raw_dir: Path, sha256: str) -> Path | None:
         return None
     path = raw_dir / "objects" / sha256[:2] / sha256
     return path if path.is_file() else None
+
+
+async def report_no_view(datasette, request):
+    """``/-/report-no/<n>``: redirect to the page of the report numbered n (``fts_rowid``)."""
+    name, db = _archive_db(datasette)
+    found = await _rows(db, "select id from reports where fts_rowid = ?",
+                        [int(request.url_vars["report_no"])])
+    if not found:
+        raise NotFound("report not found")
+    return Response.redirect(report_url(datasette, found[0]["id"]))
 
 
 async def original_view(datasette, request, send):
@@ -250,6 +271,7 @@ def bar_chart(title: str, points: list[tuple[object, float]], width: int = 640,
 def register_routes():
     return [
         (r"^/-/report/(?P<report_id>[^/]+)$", report_view),
+        (r"^/-/report-no/(?P<report_no>[0-9]{1,18})$", report_no_view),
         (r"^/-/original/(?P<sha256>[0-9a-f]{64})$", original_view),
         (r"^/-/charts$", charts_view),
     ]

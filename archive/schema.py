@@ -15,8 +15,10 @@ Tables (see ``metadata.py`` for every column's description):
                   check status; ``0002``), how many cells came from OCR (``0004``), the text
 - ``cells``       one row per report and statistical cell; which were read by OCR, their
                   confidence, and which the arithmetic doubts (``0004``); keyed by
-                  (report_id, key) without a rowid, labels in ``cell_keys`` (``0005``)
-- ``cells_labelled`` (view) ``cells`` with their key's labels from ``cell_keys`` (``0005``)
+                  (report_no, key) without a rowid (``0006``: ``report_no`` is the report's
+                  ``fts_rowid``), labels in ``cell_keys`` (``0005``)
+- ``cells_labelled`` (view) ``cells`` with their report's id and their key's labels from
+                  ``cell_keys`` (``0005``, ``0006``)
 - ``checks``      one row per report and arithmetic check
 - ``failures``    originals that could not be extracted
 - ``reports_fts`` the contentless bigram full-text index of ``reports`` (``search.py``)
@@ -307,6 +309,40 @@ def _cells_without_labels(db: Database) -> None:
         select cells.report_id, cells.key, cell_keys.table_zh, cell_keys.row_zh, cell_keys.col_zh,
                cell_keys.unit, cells.value, cells.raw, cells.ocr_confidence, cells.uncertain
         from cells left join cell_keys on cell_keys.key = cells.key""")
+
+
+@migrations(name="0006_cells_by_report_number")
+def _cells_by_report_number(db: Database) -> None:
+    """``cells`` name their report by its number, ``report_no`` (``reports.fts_rowid``: an
+    integer given once, when the report is first loaded, and kept), instead of its 64-character
+    ``report_id``; the view ``cells_labelled`` still shows the ``report_id``.
+
+    The id was repeated in every cell row and every entry of the (key, value) index: about half
+    of their bytes, which a bulk load writes and then sorts (docs/scale.md)."""
+    db.execute("drop view cells_labelled")
+    db.execute("""create table cells_0006 (
+        report_no INTEGER NOT NULL REFERENCES reports(fts_rowid),
+        key TEXT NOT NULL REFERENCES cell_keys(key),
+        value FLOAT,
+        raw TEXT,
+        ocr_confidence FLOAT,
+        uncertain INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (report_no, key)
+    ) WITHOUT ROWID""")
+    db.execute("""insert into cells_0006 (report_no, key, value, raw, ocr_confidence, uncertain)
+        select reports.fts_rowid, cells.key, cells.value, cells.raw, cells.ocr_confidence,
+               cells.uncertain
+        from cells join reports on reports.id = cells.report_id
+        order by reports.fts_rowid, cells.key""")
+    db.execute("drop table cells")
+    db.execute("alter table cells_0006 rename to cells")
+    db.table("cells").create_index(["key", "value"])
+    db.execute("""create view cells_labelled as
+        select reports.id as report_id, cells.report_no, cells.key, cell_keys.table_zh,
+               cell_keys.row_zh, cell_keys.col_zh, cell_keys.unit, cells.value, cells.raw,
+               cells.ocr_confidence, cells.uncertain
+        from cells join reports on reports.fts_rowid = cells.report_no
+        left join cell_keys on cell_keys.key = cells.key""")
 
 
 #: Page size of a new archive database (SQLite's default is 4 KiB): a quarter of the page

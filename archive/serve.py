@@ -31,11 +31,11 @@ CSV_EXPORTS: dict[str, str] = {
                fees_amount
         from reports order by id""",
     "cells": """
-        select cells.report_id, reports.issuer, reports.year, cells.key, cells.value, cells.raw,
-               cell_keys.unit, cell_keys.table_zh, cell_keys.row_zh, cell_keys.col_zh
-        from cells join reports on reports.id = cells.report_id
+        select reports.id as report_id, reports.issuer, reports.year, cells.key, cells.value,
+               cells.raw, cell_keys.unit, cell_keys.table_zh, cell_keys.row_zh, cell_keys.col_zh
+        from reports join cells on cells.report_no = reports.fts_rowid
         left join cell_keys on cell_keys.key = cells.key
-        order by cells.report_id, cells.key""",
+        order by reports.id, cells.key""",
     "checks": """
         select checks.report_id, reports.issuer, reports.year, checks.seq, checks.rule,
                checks.ok, checks.expected, checks.found, checks.detail, checks.verdict

@@ -100,7 +100,8 @@ def check_truth(db_path: Path, portals: int, reports: int, base_url: str, sample
             if n % sample:
                 continue
             sampled += 1
-            got = dict(con.execute("select key, value from cells where report_id = ?", [rid]))
+            got = dict(con.execute("select key, value from cells_labelled where report_id = ?",
+                                   [rid]))
             for key, value in item["cells"].items():
                 cells += 1
                 wrong += got.get(key) != value

@@ -25,6 +25,14 @@ def get(db_path, *paths):
     return asyncio.run(run())
 
 
+def report_no(db_path, report_id: str) -> int:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("select fts_rowid from reports where id = ?", [report_id]).fetchone()[0]
+    finally:
+        conn.close()
+
+
 def titles(response) -> set[str]:
     assert response.status_code == 200, response.text
     return {row["title"] for row in response.json()}
@@ -123,8 +131,9 @@ def test_every_page_renders(archive_db, plugin_registered):
     tables = ["portals", "documents", "fetches", "cell_keys", "reports", "cells", "cells_labelled",
               "checks", "failures", "schema_migrations"]
     paths = ["/", "/gongkai", *(f"/gongkai/{t}" for t in tables), *(f"/gongkai/{q}" for q in QUERIES),
-             f"/gongkai/reports/{SHA_JIANXI}", f"/gongkai/cells?report_id={SHA_JIANXI}",
-             f"/gongkai/cells/{SHA_JIANXI},{tilde_encode('t3.new.total')}"]
+             f"/gongkai/reports/{SHA_JIANXI}", f"/gongkai/cells_labelled?report_id={SHA_JIANXI}",
+             f"/gongkai/cells?report_no={report_no(archive_db, SHA_JIANXI)}",
+             f"/gongkai/cells/{report_no(archive_db, SHA_JIANXI)},{tilde_encode('t3.new.total')}"]
     for path, response in zip(paths, get(archive_db, *paths)):
         assert response.status_code == 200, (path, response.text[:500])
 
@@ -149,8 +158,24 @@ def test_download_link_of_the_immutable_database(archive_db, plugin_registered):
     assert download.content == archive_db.read_bytes()
 
 
+def test_a_cells_report_number_links_to_the_reports_page(archive_db, plugin_registered):
+    """cells.report_no references reports.fts_rowid, not the reports' primary key: Datasette's
+    own link would go to a report that does not exist; it goes to the report's page."""
+    number = report_no(archive_db, SHA_JIANXI)
+    cells, labelled, redirect, missing = get(
+        archive_db, f"/gongkai/cells?report_no={number}&key=t3.new.total",
+        f"/gongkai/cells_labelled?report_id={SHA_JIANXI}&key=t3.new.total",
+        f"/-/report-no/{number}", "/-/report-no/999999")
+    for page in cells, labelled:
+        assert f'href="/-/report-no/{number}"' in page.text
+        assert f'href="/gongkai/reports/{number}"' not in page.text
+    assert redirect.status_code == 302 and redirect.headers["location"] == f"/-/report/{SHA_JIANXI}"
+    assert missing.status_code == 404
+
+
 def test_cell_values_print_as_integers_when_whole(archive_db, plugin_registered):
-    for page in get(archive_db, f"/gongkai/cells?report_id={SHA_JIANXI}&key=t3.new.total",
+    for page in get(archive_db, f"/gongkai/cells?report_no={report_no(archive_db, SHA_JIANXI)}"
+                                "&key=t3.new.total",
                     f"/gongkai/cells_labelled?report_id={SHA_JIANXI}&key=t3.new.total"):
         assert ">16<" in page.text and "16.0" not in page.text
 

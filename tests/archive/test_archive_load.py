@@ -32,6 +32,13 @@ def _rows(conn, table):
         return conn.execute(f"select * from {table}").fetchall()
 
 
+def cell(db, report_id: str, key: str) -> dict:
+    """The ``cells`` row of a report's cell (cells name their report by its number)."""
+    [row] = db.query("select cells.* from cells join reports on reports.fts_rowid = cells.report_no "
+                     "where reports.id = ? and cells.key = ?", [report_id, key])
+    return row
+
+
 def search(db_path, query) -> list[str]:
     conn = sqlite3.connect(db_path)
     try:
@@ -123,9 +130,9 @@ def test_headline_figures():
 
 def test_cells_keep_raw_text_and_blanks_and_the_view_adds_their_labels(archive_db):
     db = sqlite_utils.Database(archive_db)
-    blank = db["cells"].get((SHA_JIANXI, "t3.denied_third_party.total"))
+    blank = cell(db, SHA_JIANXI, "t3.denied_third_party.total")
     assert blank["value"] is None and blank["raw"] == "/"
-    fees = db["cells"].get((SHA_JIANXI, "t2.fees.amount"))
+    fees = cell(db, SHA_JIANXI, "t2.fees.amount")
     assert fees["value"] == 0.5 and fees["raw"] == "0.5万元"
     assert "unit" not in fees and "row_zh" not in fees   # labels live in cell_keys, once
     labelled = {(row["report_id"], row["key"]): row for row in db["cells_labelled"].rows}
@@ -200,7 +207,7 @@ def test_reextracted_report_replaces_the_old_one(archive_db, load_args):
     row = db["reports"].get(SHA_JIANXI)
     assert (row["applications_new"], row["granted"], row["finding"]) == (20, None, 0)
     assert row["fts_rowid"] == fts_rowid
-    assert [c["key"] for c in db["cells"].rows_where("report_id = ?", [SHA_JIANXI])] == ["t3.new.total"]
+    assert [c["key"] for c in db["cells_labelled"].rows_where("report_id = ?", [SHA_JIANXI])] == ["t3.new.total"]
     assert db["checks"].count_where("report_id = ?", [SHA_JIANXI]) == 1
     assert search(archive_db, "征迁") == []
     assert search(archive_db, "低保") == sorted([SHA_JIANXI, SHA_MINZHENG])
@@ -215,7 +222,7 @@ def test_failure_deletes_the_report_and_a_report_clears_the_failure(archive_db):
     db = sqlite_utils.Database(archive_db)
     assert stats["reports_deleted"] == 1
     assert db["reports"].count == 1 and db["failures"].count == 2
-    assert db["cells"].count_where("report_id = ?", [SHA_JIANXI]) == 0
+    assert db["cells_labelled"].count_where("report_id = ?", [SHA_JIANXI]) == 0
     assert search(archive_db, "征迁") == []
 
     load(archive_db, reports=[copy.deepcopy(REPORT_JIANXI)], fetches=[])
@@ -260,7 +267,7 @@ def test_duplicates_within_one_load_are_one_row(tmp_path, load_args):
 def _ocr_columns(db_path) -> tuple[dict, dict, int]:
     db = sqlite_utils.Database(db_path)
     cells = {row["key"]: (row["ocr_confidence"], row["uncertain"])
-             for row in db["cells"].rows_where("report_id = ?", [SHA_JIANXI])}
+             for row in db["cells_labelled"].rows_where("report_id = ?", [SHA_JIANXI])}
     read_by_ocr = {key: confidence for key, (confidence, _) in cells.items()
                    if confidence is not None}
     doubted = {key for key, (_, uncertain) in cells.items() if uncertain}
@@ -280,10 +287,10 @@ def test_ocr_confidences_and_doubts_reach_the_cells(tmp_path, load_args):
     db = sqlite_utils.Database(db_path)
     # a report without ocr/uncertain: NULL confidences, no doubts, no OCR cells
     assert {(row["ocr_confidence"], row["uncertain"])
-            for row in db["cells"].rows_where("report_id = ?", [SHA_MINZHENG])} == {(None, 0)}
+            for row in db["cells_labelled"].rows_where("report_id = ?", [SHA_MINZHENG])} == {(None, 0)}
     assert db["reports"].get(SHA_MINZHENG)["ocr_cells"] == 0
     # values are never changed by OCR marks
-    assert db["cells"].get((SHA_JIANXI, "t3.denied_process.total"))["value"] == 1
+    assert cell(db, SHA_JIANXI, "t3.denied_process.total")["value"] == 1
     assert list(db.query("pragma foreign_key_check")) == []
 
 
@@ -331,12 +338,13 @@ def test_reports_loaded_before_the_ocr_columns_are_rewritten(tmp_path, load_args
 def test_cell_rows_without_ocr():
     from gongkai.archive.load import cell_rows, report_row
 
-    rows = cell_rows(REPORT_MINZHENG)
+    rows = cell_rows(REPORT_MINZHENG, 7)
+    assert {row["report_no"] for row in rows} == {7}
     assert rows and all((row["ocr_confidence"], row["uncertain"]) == (None, 0) for row in rows)
     assert report_row(REPORT_MINZHENG)["ocr_cells"] == 0
     odd = {**REPORT_MINZHENG, "ocr": {"t3.new.total": "high", "t3.granted.total": True,
                                       "t3.total.total": 1}}
-    assert [row["ocr_confidence"] for row in cell_rows(odd)] == [None, None, 1.0, None]
+    assert [row["ocr_confidence"] for row in cell_rows(odd, 7)] == [None, None, 1.0, None]
     assert report_row(odd)["ocr_cells"] == 1
 
 

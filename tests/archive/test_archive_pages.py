@@ -160,7 +160,8 @@ def test_scraped_html_is_escaped_everywhere(tmp_path, plugin_registered, cell_la
     load(db_path, reports=[hostile], fetches=[], cell_labels=cell_labels)
     pages = get(db_path, f"/-/report/{SHA_JIANXI}", f"/gongkai/search?q={quote('征迁')}",
                 "/gongkai/reports", f"/gongkai/reports/{SHA_JIANXI}",
-                "/gongkai/arithmetic_findings", f"/gongkai/cells?report_id={SHA_JIANXI}")
+                "/gongkai/arithmetic_findings", f"/gongkai/cells_labelled?report_id={SHA_JIANXI}",
+                "/gongkai/cells")
     for page in pages:
         assert page.status_code == 200
         assert "<script>alert" not in page.text

@@ -13,15 +13,15 @@ def test_migrate_creates_the_schema_and_is_idempotent(tmp_path):
     db = sqlite_utils.Database(tmp_path / "a.db")
     assert schema_version(db) == 0
     assert migrate(db) == ["0001_initial", "0002_report_facets", "0003_runs", "0004_ocr_cells",
-                           "0005_cells_without_labels"]
+                           "0005_cells_without_labels", "0006_cells_by_report_number"]
     schema = list(db.query("select type, name, sql from sqlite_master order by name"))
     assert migrate(db) == []
     assert migrate(db) == []
     assert list(db.query("select type, name, sql from sqlite_master order by name")) == schema
-    assert schema_version(db) == 5
+    assert schema_version(db) == 6
     assert TABLES <= set(db.table_names())
     assert "cells_labelled" in db.view_names()
-    assert db[MIGRATIONS_TABLE].count == 5
+    assert db[MIGRATIONS_TABLE].count == 6
     assert {"province", "city", "county", "level", "check_status", "ocr_cells"} <= set(
         db["reports"].columns_dict)
     assert {"ocr_confidence", "uncertain"} <= set(db["cells"].columns_dict)
@@ -79,7 +79,7 @@ def test_migration_0005_keeps_every_cell_and_moves_its_labels_to_the_view(tmp_pa
         {"report_id": "r", "key": "t3.granted.total", "value": None, "raw": "/",
          "ocr_confidence": 0.9, "uncertain": 1, "row_zh": None, "col_zh": None, "unit": None},
     ])
-    assert migrate(db) == ["0005_cells_without_labels"]
+    _migrated_up_to(db, "0005_cells_without_labels")
     assert list(db["cells"].columns_dict) == ["report_id", "key", "value", "raw", "ocr_confidence",
                                               "uncertain"]
     assert "without rowid" in db["cells"].schema.lower()
@@ -92,6 +92,41 @@ def test_migration_0005_keeps_every_cell_and_moves_its_labels_to_the_view(tmp_pa
     assert sorted((row["key"], row["col_zh"], row["unit"]) for row in db["cells_labelled"].rows) == [
         ("t3.granted.total", None, None), ("t3.new.total", "总计", "件")]
     assert ("cells", ("key", "value")) in {("cells", tuple(i.columns)) for i in db["cells"].indexes}
+
+
+def test_migration_0006_names_each_cells_report_by_its_number(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    _migrated_up_to(db, "0005_cells_without_labels")
+    db["documents"].insert({"sha256": "s"})
+    db["reports"].insert_all([{"id": "r", "fts_rowid": 7, "sha256": "s"},
+                              {"id": "q", "fts_rowid": 3, "sha256": "s"}])
+    db["cell_keys"].insert_all([{"key": "t3.new.total", "col_zh": "总计", "unit": "件"},
+                                {"key": "t3.granted.total"}])
+    db["cells"].insert_all([
+        {"report_id": "r", "key": "t3.new.total", "value": 16, "raw": "16", "ocr_confidence": None,
+         "uncertain": 0},
+        {"report_id": "r", "key": "t3.granted.total", "value": None, "raw": "/",
+         "ocr_confidence": 0.9, "uncertain": 1},
+        {"report_id": "q", "key": "t3.new.total", "value": 2, "raw": "2", "ocr_confidence": None,
+         "uncertain": 0}])
+    assert migrate(db) == ["0006_cells_by_report_number"]
+    assert list(db["cells"].columns_dict) == ["report_no", "key", "value", "raw", "ocr_confidence",
+                                              "uncertain"]
+    assert db["cells"].pks == ["report_no", "key"] and "without rowid" in db["cells"].schema.lower()
+    assert list(db.query("select * from cells")) == [   # in primary-key order
+        {"report_no": 3, "key": "t3.new.total", "value": 2, "raw": "2", "ocr_confidence": None,
+         "uncertain": 0},
+        {"report_no": 7, "key": "t3.granted.total", "value": None, "raw": "/",
+         "ocr_confidence": 0.9, "uncertain": 1},
+        {"report_no": 7, "key": "t3.new.total", "value": 16, "raw": "16", "ocr_confidence": None,
+         "uncertain": 0}]
+    # the view still names each cell's report by its id, beside the key's labels
+    assert sorted((row["report_id"], row["report_no"], row["key"], row["unit"])
+                  for row in db["cells_labelled"].rows) == [
+        ("q", 3, "t3.new.total", "件"), ("r", 7, "t3.granted.total", None),
+        ("r", 7, "t3.new.total", "件")]
+    assert ("cells", ("key", "value")) in {("cells", tuple(i.columns)) for i in db["cells"].indexes}
+    assert list(db.query("pragma foreign_key_check")) == []
 
 
 def test_migration_0002_fills_facets_of_existing_reports(tmp_path):
@@ -126,12 +161,12 @@ def test_foreign_keys_and_indexes_for_joins(tmp_path):
         ("fetches", "portal", "portals", "id"),
         ("reports", "sha256", "documents", "sha256"),
         ("reports", "portal", "portals", "id"),
-        ("cells", "report_id", "reports", "id"),
+        ("cells", "report_no", "reports", "fts_rowid"),
         ("cells", "key", "cell_keys", "key"),
         ("checks", "report_id", "reports", "id"),
         ("failures", "sha256", "documents", "sha256"),
     }
-    assert db["cells"].pks == ["report_id", "key"]
+    assert db["cells"].pks == ["report_no", "key"]
     assert db["checks"].pks == ["report_id", "seq"]
     indexed = {(table, tuple(index.columns))
                for table in ("fetches", "reports", "cells", "checks")

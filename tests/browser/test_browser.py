@@ -177,7 +177,7 @@ def test_the_archive_in_a_browser(demo_data, server, browser, artifacts):
     seed = conn.execute("select * from reports where title = ?", [SEED_TITLE]).fetchone()
     assert seed is not None, "the seed report is not in the demo archive"
     seed_cells = {row["key"]: row["value"] for row in conn.execute(
-        "select key, value from cells where report_id = ?", [seed["id"]])}
+        "select key, value from cells_labelled where report_id = ?", [seed["id"]])}
     assert sum(value is not None for value in seed_cells.values()) == 198
 
     # front page

@@ -133,10 +133,10 @@ def test_the_scanned_report_is_read_by_ocr_and_its_page_marks_those_numbers(pipe
     with sqlite3.connect(db) as conn:
         report_id, ocr_cells = conn.execute("select id, ocr_cells from reports where sha256 = ?",
                                             [rec["sha256"]]).fetchone()
-        marked = conn.execute("select count(*) from cells where report_id = ? and ocr_confidence is not null",
+        marked = conn.execute("select count(*) from cells_labelled where report_id = ? and ocr_confidence is not null",
                               [report_id]).fetchone()[0]
         assert ocr_cells == marked == len(truth["cells"])
-        assert conn.execute("select count(*) from cells where ocr_confidence is not null and report_id != ?",
+        assert conn.execute("select count(*) from cells_labelled where ocr_confidence is not null and report_id != ?",
                             [report_id]).fetchone()[0] == 0
     page = _datasette_get(db, f"/-/report/{report_id}")
     assert page.status_code == 200
