@@ -595,10 +595,8 @@ def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> 
 
     _add_cell_keys(db, {key for r in changed.values()
                         for key in [*(r.get("cells") or {}), *(r.get("raw_cells") or {})]})
-    numbers = {row["id"]: row["fts_rowid"] for row in rows}
-    cells = sorted((row for identifier, record in changed.items()
-                    for row in cell_rows(record, numbers[identifier])),
-                   key=lambda row: (row["report_no"], row["key"]))   # in primary-key order
+    cells = sorted((cell for row in rows for cell in cell_rows(records[row["id"]], row["fts_rowid"])),
+                   key=lambda cell: (cell["report_no"], cell["key"]))   # in primary-key order
     checks = [row for record in changed.values() for row in check_rows(record)]
     _insert_rows(db, "cells", cells)
     _insert_rows(db, "checks", checks)
