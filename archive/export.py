@@ -38,8 +38,10 @@ def export_records(db_path: str | PathLike[str]) -> Iterator[dict[str, Any]]:
                          "order by reports.id, cells.key"),
             key=lambda row: row["report_id"])
         checks = itertools.groupby(
-            conn.execute("select report_id, rule, ok, detail, verdict from checks "
-                         "order by report_id, seq"),
+            conn.execute("select reports.id as report_id, checks.rule, checks.ok, checks.detail, "
+                         "checks.verdict from reports "
+                         "join checks on checks.report_no = reports.fts_rowid "
+                         "order by reports.id, checks.seq"),
             key=lambda row: row["report_id"])
         next_cells, next_checks = next(cells, None), next(checks, None)
         for report in reports:

@@ -85,8 +85,8 @@ def load(
       dropped and built again at the end, the search index is written in
       ``BULK_FTS_HASH_BYTES`` segments and merged once, and foreign keys are checked once at
       the end instead of on each row — each row then costs nearly the same however large the
-      archive is (docs/scale.md; ``reports`` in report-id order, as ``reports.jsonl`` is
-      written, appends to the (report_id, …) primary keys).
+      archive is (docs/scale.md). In any order of ``reports``, new reports' cells and checks
+      append to their (report_no, …) primary keys: a new report's number is the next one.
 
     Returns row counts written per table (``reports_indexed``: search entries (re)written).
     """
@@ -125,9 +125,9 @@ def load(
 
 #: The smallest load treated as a bulk load (see ``load``'s ``expected``).
 BULK_MIN = 2000
-#: Page cache of a bulk load. Small on purpose: a bulk load only appends (reports.jsonl comes in
-#: report-id order and the secondary indexes are built at the end), so a larger cache buys
-#: nothing but memory (and, measured, made the load slower per report as the archive grew).
+#: Page cache of a bulk load. Small on purpose: a bulk load only appends (new reports' rows go to
+#: the end of the (report_no, …) primary keys and the secondary indexes are built at the end),
+#: so a larger cache buys nothing but memory (and, measured, made the load slower per report as the archive grew).
 BULK_CACHE_KIB = 64 * 1024
 #: Page cache while a bulk load builds its indexes: it sets the size of the sorter's runs.
 SORT_CACHE_KIB = 512 * 1024
@@ -468,13 +468,15 @@ def cell_rows(record: Mapping[str, Any], report_no: int) -> list[dict]:
     return rows
 
 
-def check_rows(record: Mapping[str, Any]) -> list[dict]:
-    identifier = report_id(record)
+def check_rows(record: Mapping[str, Any], report_no: int) -> list[dict]:
+    """One ``checks`` row per arithmetic check of the record, numbered in its order (``seq``),
+    for the report numbered ``report_no`` (its ``fts_rowid``; the view ``report_checks`` shows
+    the report's id)."""
     rows = []
     for seq, check in enumerate(record.get("checks") or [], start=1):
         ok = check.get("ok")
         rows.append({
-            "report_id": identifier,
+            "report_no": report_no,
             "seq": seq,
             "rule": check.get("rule"),
             "ok": None if ok is None else int(bool(ok)),
@@ -597,7 +599,8 @@ def _replace_reports(db: Database, records: Mapping[str, Mapping[str, Any]]) -> 
                         for key in [*(r.get("cells") or {}), *(r.get("raw_cells") or {})]})
     cells = sorted((cell for row in rows for cell in cell_rows(records[row["id"]], row["fts_rowid"])),
                    key=lambda cell: (cell["report_no"], cell["key"]))   # in primary-key order
-    checks = [row for record in changed.values() for row in check_rows(record)]
+    checks = sorted((check for row in rows for check in check_rows(records[row["id"]], row["fts_rowid"])),
+                    key=lambda check: (check["report_no"], check["seq"]))   # in primary-key order
     _insert_rows(db, "cells", cells)
     _insert_rows(db, "checks", checks)
     return {"reports": len(rows), "reports_unchanged": len(records) - len(rows),
@@ -613,11 +616,10 @@ def _add_cell_keys(db: Database, keys: set[str]) -> None:
 def _delete_children(db: Database, ids: list[str]) -> None:
     if not ids:   # no statement at all: a multi-row DELETE flushes the search index's buffer
         return
-    db.execute("delete from cells where report_no in "
-               "(select fts_rowid from reports where id in (select value from json_each(?)))",
-               [json.dumps(ids)])
-    db.execute("delete from checks where report_id in (select value from json_each(?))",
-               [json.dumps(ids)])
+    for table in ("cells", "checks"):
+        db.execute(f"delete from {table} where report_no in "
+                   "(select fts_rowid from reports where id in (select value from json_each(?)))",
+                   [json.dumps(ids)])
 
 
 def _delete_reports(db: Database, ids: list[str]) -> int:

@@ -74,6 +74,15 @@ _CONTENT_TYPE = Doc("文件类型 / content type", "HTTP Content-Type，或嗅�
 _FILENAME = Doc("文件名 / file name", "取自 Content-Disposition，否则取网址最后一段 / from Content-Disposition, else the URL's last part")
 _REPORT_ID = Doc("报告 / report", "reports 表的 id / id in the reports table")
 _REPORT_NO = Doc("报告编号 / report number", "reports 表的 fts_rowid，链接到报告页 / fts_rowid in the reports table, links to the report's page")
+_CHECK_COLUMNS = {
+    "seq": Doc("序号 / number", "在本报告校验中的顺序 / order among the report's checks"),
+    "rule": Doc("规则 / rule", "校验规则名，如 t3.balance.total / name of the rule, e.g. t3.balance.total"),
+    "ok": Doc("通过 / passed", "1 通过，0 未通过，空：无法校验 / 1 passed, 0 failed, empty: could not be checked"),
+    "expected": Doc("应为 / expected", "按算术应得的数 / what the arithmetic requires"),
+    "found": Doc("实为 / found", "报告中印刷的数 / what the report prints"),
+    "detail": Doc("算式 / detail", "如 16+0 = 16+0 / the arithmetic written out"),
+    "verdict": Doc("判断 / verdict", "source：报告自身数字不符（单元格读取无误）；misread：可能是读取错误；空：通过 / source: the report's own numbers disagree; misread: evidence points to our reading; empty when passed"),
+}
 _CELL_KEY = Doc("单元格键 / cell key", "规范键，如 t3.new.total，见 cell_keys 表 / canonical key such as t3.new.total, see cell_keys")
 _TABLE_ZH = Doc("表 / table", "官方表格（或条款）的标题 / heading of the official table (or article)")
 _ROW_ZH = Doc("行 / row", "官方表格中的行标签（中文）/ row label in the official table (Chinese)")
@@ -159,7 +168,7 @@ TABLES: dict[str, TableDoc] = {
         "The search box finds Chinese words (征迁, 复议); for results ranked by relevance use the full-text search query.",
         {
             "id": Doc("报告标识 / report id", "原始文件的 SHA-256，重建后不变 / SHA-256 of the original document, stable across rebuilds"),
-            "fts_rowid": Doc("报告编号 / report number", "首次载入时给定、此后不变的整数；cells 表以之（report_no）指向本报告，也是全文索引 reports_fts 中的 rowid / an integer given when the report is first loaded and kept after; cells name the report by it (report_no), and it is the report's rowid in the reports_fts full-text index"),
+            "fts_rowid": Doc("报告编号 / report number", "首次载入时给定、此后不变的整数；cells 与 checks 表以之（report_no）指向本报告，也是全文索引 reports_fts 中的 rowid / an integer given when the report is first loaded and kept after; cells and checks name the report by it (report_no), and it is the report's rowid in the reports_fts full-text index"),
             "sha256": _SHA256,
             "source_url": Doc("来源网址 / source URL", "原始文件的抓取网址 / where the original was fetched"),
             "page_url": Doc("页面网址 / page URL", "链接该文件的文章页（或文件本身）/ the detail page that linked it, or itself"),
@@ -236,17 +245,13 @@ TABLES: dict[str, TableDoc] = {
     ),
     "checks": TableDoc(
         "算术校验 / arithmetic checks",
-        "每份报告表格必须满足的算术关系及结果；verdict 区分报告自身的错误与读取错误。 / The arithmetic a report's tables must satisfy, and the result; verdict tells the report's own errors from reading errors.",
-        {
-            "report_id": _REPORT_ID,
-            "seq": Doc("序号 / number", "在本报告校验中的顺序 / order among the report's checks"),
-            "rule": Doc("规则 / rule", "校验规则名，如 t3.balance.total / name of the rule, e.g. t3.balance.total"),
-            "ok": Doc("通过 / passed", "1 通过，0 未通过，空：无法校验 / 1 passed, 0 failed, empty: could not be checked"),
-            "expected": Doc("应为 / expected", "按算术应得的数 / what the arithmetic requires"),
-            "found": Doc("实为 / found", "报告中印刷的数 / what the report prints"),
-            "detail": Doc("算式 / detail", "如 16+0 = 16+0 / the arithmetic written out"),
-            "verdict": Doc("判断 / verdict", "source：报告自身数字不符（单元格读取无误）；misread：可能是读取错误；空：通过 / source: the report's own numbers disagree; misread: evidence points to our reading; empty when passed"),
-        },
+        "每份报告表格必须满足的算术关系及结果；verdict 区分报告自身的错误与读取错误。报告标识见视图 report_checks。 / The arithmetic a report's tables must satisfy, and the result; verdict tells the report's own errors from reading errors. The view report_checks shows each check with its report's id.",
+        {"report_no": _REPORT_NO, **_CHECK_COLUMNS},
+    ),
+    "report_checks": TableDoc(
+        "带报告标识的校验 / checks with their report id",
+        "checks 表的每项校验，附其报告的标识（视图）。 / Every check of the checks table with its report's id (a view).",
+        {"report_id": _REPORT_ID, "report_no": _REPORT_NO, **_CHECK_COLUMNS},
     ),
     "failures": TableDoc(
         "未能抽取的文件 / documents not extracted",
@@ -317,7 +322,7 @@ limit 200"""
 
 FINDINGS_SQL = """select r.id, r.title, r.issuer, r.year, c.rule, c.expected, c.found, c.detail
 from checks c
-join reports r on r.id = c.report_id
+join reports r on r.fts_rowid = c.report_no
 where c.ok = 0 and c.verdict = 'source'
 order by r.year desc, r.issuer, c.seq"""
 

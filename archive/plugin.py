@@ -12,7 +12,7 @@
 - Templates of ``archive/templates`` (the front page's search form, the report page, charts)
   come before Datasette's own.
 - Routes: ``/-/report/<id>`` (a report laid out like the official form, ``report_page.py``),
-  ``/-/report-no/<n>`` (a redirect to it from the report's number, ``cells.report_no``),
+  ``/-/report-no/<n>`` (a redirect to it from the report's number, ``report_no`` of ``cells`` and ``checks``),
   ``/-/original/<sha256>`` (the archived original from ``DATA/raw/objects``, configured as
   plugin setting ``raw_dir``; PDFs inline, everything else as a download, sandboxed),
   ``/-/charts`` (figures by year, server-side SVG: no script needed).
@@ -68,13 +68,17 @@ def report_no_url(datasette, report_no: int) -> str:
     return datasette.urls.path(f"/-/report-no/{report_no}")
 
 
+#: Tables and views whose ``report_no`` names a report by its number (``reports.fts_rowid``).
+_BY_REPORT_NO = ("cells", "cells_labelled", "checks", "report_checks")
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     if (table in ("cells", "cells_labelled") and column == "value" and isinstance(value, float)
             and value.is_integer()):
         return str(int(value))
-    if column == "report_no" and table in ("cells", "cells_labelled"):
-        # cells.report_no references reports.fts_rowid, not the reports' primary key that
+    if column == "report_no" and table in _BY_REPORT_NO:
+        # report_no references reports.fts_rowid, not the reports' primary key that
         # Datasette's own link to the row would use: link to the report's page instead
         number, label = (value["value"], value["label"]) if isinstance(value, dict) else (value, value)
         if isinstance(number, int):
@@ -140,8 +144,8 @@ async def report_view(datasette, request):
         select c.*, k.table_zh, k.row_zh, k.col_zh, k.unit, k.position, k.row_en, k.col_en
         from cells c left join cell_keys k on k.key = c.key
         where c.report_no = ?""", [report["fts_rowid"]])
-    checks = await _rows(db, "select * from checks where report_id = ? order by seq",
-                         [report_id])
+    checks = await _rows(db, "select * from checks where report_no = ? order by seq",
+                         [report["fts_rowid"]])
     others = await _rows(db, """
         select id, title, year from reports
         where issuer = ? and id != ? order by year, title""", [report["issuer"], report_id])

@@ -19,7 +19,9 @@ Tables (see ``metadata.py`` for every column's description):
                   ``fts_rowid``), labels in ``cell_keys`` (``0005``)
 - ``cells_labelled`` (view) ``cells`` with their report's id and their key's labels from
                   ``cell_keys`` (``0005``, ``0006``)
-- ``checks``      one row per report and arithmetic check
+- ``checks``      one row per report and arithmetic check, keyed by (report_no, seq) without
+                  a rowid (``0007``)
+- ``report_checks`` (view) ``checks`` with their report's id (``0007``)
 - ``failures``    originals that could not be extracted
 - ``reports_fts`` the contentless bigram full-text index of ``reports`` (``search.py``)
 - ``runs``        one row per incremental archive load (``0003``): what changed, failed checks,
@@ -343,6 +345,42 @@ def _cells_by_report_number(db: Database) -> None:
                cells.ocr_confidence, cells.uncertain
         from cells join reports on reports.fts_rowid = cells.report_no
         left join cell_keys on cell_keys.key = cells.key""")
+
+
+@migrations(name="0007_checks_by_report_number")
+def _checks_by_report_number(db: Database) -> None:
+    """``checks`` name their report by its number, ``report_no`` (as ``cells`` do since
+    ``0006``), keyed by (report_no, seq) without a rowid; the view ``report_checks`` shows them
+    with their report's id.
+
+    The 64-character report id was in every check row (about 46 a report) and in a second
+    B-tree for the (report_id, seq) primary key; and a bulk load had to be fed reports in
+    report-id order to append to that key instead of inserting at random places in it
+    (docs/scale.md). A report's number grows with each report loaded, so now any order appends."""
+    db.execute("""create table checks_0007 (
+        report_no INTEGER NOT NULL REFERENCES reports(fts_rowid),
+        seq INTEGER NOT NULL,
+        rule TEXT,
+        ok INTEGER,
+        expected FLOAT,
+        found FLOAT,
+        detail TEXT,
+        verdict TEXT,
+        PRIMARY KEY (report_no, seq)
+    ) WITHOUT ROWID""")
+    db.execute("""insert into checks_0007 (report_no, seq, rule, ok, expected, found, detail, verdict)
+        select reports.fts_rowid, checks.seq, checks.rule, checks.ok, checks.expected,
+               checks.found, checks.detail, checks.verdict
+        from checks join reports on reports.id = checks.report_id
+        order by reports.fts_rowid, checks.seq""")
+    db.execute("drop table checks")
+    db.execute("alter table checks_0007 rename to checks")
+    db.table("checks").create_index(["rule", "ok"])
+    db.table("checks").create_index(["ok", "verdict"])
+    db.execute("""create view report_checks as
+        select reports.id as report_id, checks.report_no, checks.seq, checks.rule, checks.ok,
+               checks.expected, checks.found, checks.detail, checks.verdict
+        from checks join reports on reports.fts_rowid = checks.report_no""")
 
 
 #: Page size of a new archive database (SQLite's default is 4 KiB): a quarter of the page

@@ -37,10 +37,10 @@ CSV_EXPORTS: dict[str, str] = {
         left join cell_keys on cell_keys.key = cells.key
         order by reports.id, cells.key""",
     "checks": """
-        select checks.report_id, reports.issuer, reports.year, checks.seq, checks.rule,
+        select reports.id as report_id, reports.issuer, reports.year, checks.seq, checks.rule,
                checks.ok, checks.expected, checks.found, checks.detail, checks.verdict
-        from checks join reports on reports.id = checks.report_id
-        order by checks.report_id, checks.seq""",
+        from reports join checks on checks.report_no = reports.fts_rowid
+        order by reports.id, checks.seq""",
 }
 
 

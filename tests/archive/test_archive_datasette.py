@@ -129,11 +129,13 @@ def test_canned_queries_run(archive_db, plugin_registered):
 
 def test_every_page_renders(archive_db, plugin_registered):
     tables = ["portals", "documents", "fetches", "cell_keys", "reports", "cells", "cells_labelled",
-              "checks", "failures", "schema_migrations"]
+              "checks", "report_checks", "failures", "schema_migrations"]
     paths = ["/", "/gongkai", *(f"/gongkai/{t}" for t in tables), *(f"/gongkai/{q}" for q in QUERIES),
              f"/gongkai/reports/{SHA_JIANXI}", f"/gongkai/cells_labelled?report_id={SHA_JIANXI}",
              f"/gongkai/cells?report_no={report_no(archive_db, SHA_JIANXI)}",
-             f"/gongkai/cells/{report_no(archive_db, SHA_JIANXI)},{tilde_encode('t3.new.total')}"]
+             f"/gongkai/cells/{report_no(archive_db, SHA_JIANXI)},{tilde_encode('t3.new.total')}",
+             f"/gongkai/report_checks?report_id={SHA_JIANXI}",
+             f"/gongkai/checks/{report_no(archive_db, SHA_JIANXI)},1"]
     for path, response in zip(paths, get(archive_db, *paths)):
         assert response.status_code == 200, (path, response.text[:500])
 
@@ -158,15 +160,18 @@ def test_download_link_of_the_immutable_database(archive_db, plugin_registered):
     assert download.content == archive_db.read_bytes()
 
 
-def test_a_cells_report_number_links_to_the_reports_page(archive_db, plugin_registered):
-    """cells.report_no references reports.fts_rowid, not the reports' primary key: Datasette's
-    own link would go to a report that does not exist; it goes to the report's page."""
+def test_a_cells_or_checks_report_number_links_to_the_reports_page(archive_db, plugin_registered):
+    """cells.report_no and checks.report_no reference reports.fts_rowid, not the reports'
+    primary key: Datasette's own link would go to a report that does not exist; it goes to the
+    report's page."""
     number = report_no(archive_db, SHA_JIANXI)
-    cells, labelled, redirect, missing = get(
+    cells, labelled, checks, report_checks, redirect, missing = get(
         archive_db, f"/gongkai/cells?report_no={number}&key=t3.new.total",
         f"/gongkai/cells_labelled?report_id={SHA_JIANXI}&key=t3.new.total",
+        f"/gongkai/checks?report_no={number}", f"/gongkai/report_checks?report_id={SHA_JIANXI}",
         f"/-/report-no/{number}", "/-/report-no/999999")
-    for page in cells, labelled:
+    assert "t3.results.total" in checks.text and "t3.results.total" in report_checks.text
+    for page in cells, labelled, checks, report_checks:
         assert f'href="/-/report-no/{number}"' in page.text
         assert f'href="/gongkai/reports/{number}"' not in page.text
     assert redirect.status_code == 302 and redirect.headers["location"] == f"/-/report/{SHA_JIANXI}"

@@ -158,7 +158,7 @@ def test_unknown_cell_key_gets_an_unlabelled_key_row(tmp_path):
 
 def test_checks(archive_db):
     db = sqlite_utils.Database(archive_db)
-    checks = list(db.query("select * from checks where report_id = ? order by seq", [SHA_JIANXI]))
+    checks = list(db.query("select * from report_checks where report_id = ? order by seq", [SHA_JIANXI]))
     assert [(c["rule"], c["ok"], c["verdict"]) for c in checks] == [
         ("t3.balance.total", 1, None), ("t3.results.total", 0, "source")]
     assert (checks[1]["expected"], checks[1]["found"]) == (16, 17)
@@ -208,7 +208,8 @@ def test_reextracted_report_replaces_the_old_one(archive_db, load_args):
     assert (row["applications_new"], row["granted"], row["finding"]) == (20, None, 0)
     assert row["fts_rowid"] == fts_rowid
     assert [c["key"] for c in db["cells_labelled"].rows_where("report_id = ?", [SHA_JIANXI])] == ["t3.new.total"]
-    assert db["checks"].count_where("report_id = ?", [SHA_JIANXI]) == 1
+    assert db["report_checks"].count_where("report_id = ?", [SHA_JIANXI]) == 1
+    assert db["checks"].count == 1 + db["report_checks"].count_where("report_id != ?", [SHA_JIANXI])
     assert search(archive_db, "征迁") == []
     assert search(archive_db, "低保") == sorted([SHA_JIANXI, SHA_MINZHENG])
     assert search(archive_db, "涧西区") == [SHA_JIANXI]   # title still indexed

@@ -45,6 +45,8 @@ def test_report_page_lays_out_every_value(archive_db, plugin_registered):
     assert "表三" in html and "表四" in html and "表二" in html
     assert "一、本年新收政府信息公开申请数量" in html and "结果纠正" not in html  # only its cells
     assert "t3.results.total" in html and "9+2+1+1+3+0 = 16 ≠ 17" in html   # the failed check
+    assert f'href="/gongkai/report_checks?report_id={SHA_JIANXI}"' in html
+    assert f'href="/gongkai/cells_labelled?report_id={SHA_JIANXI}"' in html
     assert 'href="http://127.0.0.1:8765/zwgk/ndbg/202203/P020220301.pdf"' in html
     assert "城乡征迁" in html   # the narrative text
 
@@ -161,7 +163,7 @@ def test_scraped_html_is_escaped_everywhere(tmp_path, plugin_registered, cell_la
     pages = get(db_path, f"/-/report/{SHA_JIANXI}", f"/gongkai/search?q={quote('征迁')}",
                 "/gongkai/reports", f"/gongkai/reports/{SHA_JIANXI}",
                 "/gongkai/arithmetic_findings", f"/gongkai/cells_labelled?report_id={SHA_JIANXI}",
-                "/gongkai/cells")
+                "/gongkai/cells", f"/gongkai/report_checks?report_id={SHA_JIANXI}")
     for page in pages:
         assert page.status_code == 200
         assert "<script>alert" not in page.text

@@ -13,15 +13,16 @@ def test_migrate_creates_the_schema_and_is_idempotent(tmp_path):
     db = sqlite_utils.Database(tmp_path / "a.db")
     assert schema_version(db) == 0
     assert migrate(db) == ["0001_initial", "0002_report_facets", "0003_runs", "0004_ocr_cells",
-                           "0005_cells_without_labels", "0006_cells_by_report_number"]
+                           "0005_cells_without_labels", "0006_cells_by_report_number",
+                           "0007_checks_by_report_number"]
     schema = list(db.query("select type, name, sql from sqlite_master order by name"))
     assert migrate(db) == []
     assert migrate(db) == []
     assert list(db.query("select type, name, sql from sqlite_master order by name")) == schema
-    assert schema_version(db) == 6
+    assert schema_version(db) == 7
     assert TABLES <= set(db.table_names())
-    assert "cells_labelled" in db.view_names()
-    assert db[MIGRATIONS_TABLE].count == 6
+    assert {"cells_labelled", "report_checks"} <= set(db.view_names())
+    assert db[MIGRATIONS_TABLE].count == 7
     assert {"province", "city", "county", "level", "check_status", "ocr_cells"} <= set(
         db["reports"].columns_dict)
     assert {"ocr_confidence", "uncertain"} <= set(db["cells"].columns_dict)
@@ -109,7 +110,7 @@ def test_migration_0006_names_each_cells_report_by_its_number(tmp_path):
          "ocr_confidence": 0.9, "uncertain": 1},
         {"report_id": "q", "key": "t3.new.total", "value": 2, "raw": "2", "ocr_confidence": None,
          "uncertain": 0}])
-    assert migrate(db) == ["0006_cells_by_report_number"]
+    assert migrate(db)[0] == "0006_cells_by_report_number"
     assert list(db["cells"].columns_dict) == ["report_no", "key", "value", "raw", "ocr_confidence",
                                               "uncertain"]
     assert db["cells"].pks == ["report_no", "key"] and "without rowid" in db["cells"].schema.lower()
@@ -126,6 +127,36 @@ def test_migration_0006_names_each_cells_report_by_its_number(tmp_path):
         ("q", 3, "t3.new.total", "件"), ("r", 7, "t3.granted.total", None),
         ("r", 7, "t3.new.total", "件")]
     assert ("cells", ("key", "value")) in {("cells", tuple(i.columns)) for i in db["cells"].indexes}
+    assert list(db.query("pragma foreign_key_check")) == []
+
+
+def test_migration_0007_names_each_checks_report_by_its_number(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    _migrated_up_to(db, "0006_cells_by_report_number")
+    db["documents"].insert({"sha256": "s"})
+    db["reports"].insert_all([{"id": "r", "fts_rowid": 7, "sha256": "s"},
+                              {"id": "q", "fts_rowid": 3, "sha256": "s"}])
+    db["checks"].insert_all([
+        {"report_id": "r", "seq": 2, "rule": "t3.results.total", "ok": 0, "expected": 16,
+         "found": 17, "detail": "16 != 17", "verdict": "source"},
+        {"report_id": "r", "seq": 1, "rule": "t3.balance.total", "ok": 1, "expected": None,
+         "found": None, "detail": "20 = 20", "verdict": None},
+        {"report_id": "q", "seq": 1, "rule": "t3.balance.total", "ok": None, "expected": None,
+         "found": None, "detail": None, "verdict": None}])
+    assert migrate(db) == ["0007_checks_by_report_number"]
+    assert list(db["checks"].columns_dict) == ["report_no", "seq", "rule", "ok", "expected", "found",
+                                               "detail", "verdict"]
+    assert db["checks"].pks == ["report_no", "seq"] and "without rowid" in db["checks"].schema.lower()
+    assert list(db.query("select report_no, seq, rule, ok, found, verdict from checks")) == [
+        {"report_no": 3, "seq": 1, "rule": "t3.balance.total", "ok": None, "found": None,
+         "verdict": None},   # in primary-key order
+        {"report_no": 7, "seq": 1, "rule": "t3.balance.total", "ok": 1, "found": None, "verdict": None},
+        {"report_no": 7, "seq": 2, "rule": "t3.results.total", "ok": 0, "found": 17, "verdict": "source"}]
+    # the view still names each check's report by its id
+    assert sorted((row["report_id"], row["report_no"], row["seq"], row["detail"])
+                  for row in db["report_checks"].rows) == [
+        ("q", 3, 1, None), ("r", 7, 1, "20 = 20"), ("r", 7, 2, "16 != 17")]
+    assert {("rule", "ok"), ("ok", "verdict")} <= {tuple(i.columns) for i in db["checks"].indexes}
     assert list(db.query("pragma foreign_key_check")) == []
 
 
@@ -163,11 +194,11 @@ def test_foreign_keys_and_indexes_for_joins(tmp_path):
         ("reports", "portal", "portals", "id"),
         ("cells", "report_no", "reports", "fts_rowid"),
         ("cells", "key", "cell_keys", "key"),
-        ("checks", "report_id", "reports", "id"),
+        ("checks", "report_no", "reports", "fts_rowid"),
         ("failures", "sha256", "documents", "sha256"),
     }
     assert db["cells"].pks == ["report_no", "key"]
-    assert db["checks"].pks == ["report_id", "seq"]
+    assert db["checks"].pks == ["report_no", "seq"]
     indexed = {(table, tuple(index.columns))
                for table in ("fetches", "reports", "cells", "checks")
                for index in db[table].indexes}
