@@ -4,7 +4,7 @@ The CLI (`gongkai.cli`) and the Dagster assets (`gongkai.dagster_project`) are t
 these functions; they hold no parsing logic themselves (that lives in `gongkai.pipelines`).
 
     crawl(portals, data)   portals YAML → DATA/raw (objects + fetch log)     [Scrapy, subprocess]
-    extract_all(data)      DATA/raw → DATA/records (one cached record per original,
+    extract_all(data)      DATA/raw → DATA/records (cache.db: one cached entry per original;
                            reports.jsonl, failures.jsonl)                    [worker processes]
     load_archive(data)     DATA/records + fetch log → DATA/gongkai.db        [one writer]
     publish(data)          DATA/gongkai.db → DATA/published/                 [snapshot + metadata]
@@ -20,9 +20,11 @@ import json
 import multiprocessing
 import os
 import re
+import sqlite3
 import time
 from collections import OrderedDict, deque
 from collections.abc import Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from multiprocessing.connection import wait as _wait_any
 from pathlib import Path
@@ -64,8 +66,9 @@ def published_dir(data: str | os.PathLike) -> Path:
     return Path(data) / "published"
 
 
-def cache_path(data: str | os.PathLike, sha256: str) -> Path:
-    return records_dir(data) / sha256[:2] / f"{sha256}.json"
+def cache_db_path(data: str | os.PathLike) -> Path:
+    """The extraction's record cache (`RecordCache`): one entry per original, by sha256."""
+    return records_dir(data) / "cache.db"
 
 
 # ── crawl ────────────────────────────────────────────────────────────────────────────────────
@@ -163,20 +166,6 @@ def report_candidates(fetches: Iterable[dict]) -> list[dict]:
         atts = [latest[u] for u in urls if u in latest]
         out.append({"page": page, "attachments": list({a["sha256"]: a for a in atts}.values())})
     return out
-
-
-def _read_cache(path: Path, version: str) -> dict | None:
-    try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return entry if entry.get("extractor_version") == version else None
-
-
-def _cached_status(path: Path, version: str) -> str | None:
-    """The status of a cache entry valid for `version`, or None."""
-    entry = _read_cache(path, version)
-    return None if entry is None else entry.get("status")
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -333,7 +322,7 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     """Extract the report of every report page in DATA's fetch log.
 
     Each original (detail page or attachment) is extracted once per extractor version; the result,
-    record or failure, is cached in DATA/records/ab/<sha256>.json. For each page
+    record or failure, is cached by sha256 in DATA/records/cache.db (`RecordCache`). For each page
     `pipelines.select.choose_report` picks the record to archive; it gets its provenance and goes
     to DATA/records/reports.jsonl (in report-id order, see `_SortedLines`). Pages that yield no
     report go to DATA/records/failures.jsonl with the reasons. Returns counts.
@@ -349,10 +338,10 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     # soon as its originals are done, in log order (records come from the worker or, cached, are
     # read back one page at a time: memory does not grow with the number of reports)
     portals = load_portal_table(data)
-    entries = _CachedEntries(data, version)
     reports = 0
     failed_pages: set[str] = set()
-    with _SortedLines(reports_path(data), key=_report_id) as report_lines, \
+    with _CachedEntries(data, version) as entries, \
+            _SortedLines(reports_path(data), key=_report_id) as report_lines, \
             _AtomicLines(failures_path(data)) as failure_lines:
         for c in _extracted_in_order(data, store, candidates, entries, workers=workers,
                                      timeout=timeout, progress=progress):
@@ -452,18 +441,215 @@ class _SortedLines(_AtomicLines):
         os.replace(self.tmp, self.path)
 
 
+class RecordCache:
+    """The extraction's cache: sha256 → the result of extracting that original (record or
+    failure, with the extractor version), one row per original in the SQLite file
+    DATA/records/cache.db.
+
+    Writes are buffered in memory and written in one short transaction every `flush_every`
+    entries and on `flush`/`close` (a `with` block closes the cache also when the extraction
+    fails, so finished work is kept); lookups see the buffered entries. After a crash, entries
+    not yet flushed are simply extracted again by the next run.
+
+    Several processes (Dagster runs, Celery workers) may extract into one data dir at once: the
+    file is in WAL mode (readers do not wait for a writer), every write is one `BEGIN IMMEDIATE`
+    transaction of at most `flush_every` rows, and a writer waits up to `BUSY_TIMEOUT` seconds
+    for another's. Writing an entry for a sha256 that has one replaces it.
+
+    Opening the cache imports the cache files of earlier versions of this module
+    (DATA/records/ab/<sha256>.json, one file per original) into cache.db and deletes them
+    (`import_legacy`)."""
+
+    #: Entries buffered before they are written in one transaction.
+    FLUSH_EVERY = 500
+    #: Old-format cache files read and written per transaction by `import_legacy`.
+    IMPORT_BATCH = 1000
+    #: Seconds a write waits for another process's transaction on the same file.
+    BUSY_TIMEOUT = 60.0
+
+    _SCHEMA = ("""CREATE TABLE IF NOT EXISTS entries (
+                      id INTEGER PRIMARY KEY,      -- rowid: new entries append (sha256 is random)
+                      sha256 TEXT NOT NULL,
+                      extractor_version TEXT NOT NULL,
+                      status TEXT NOT NULL,        -- ok / not_a_report / unreadable / error / timeout / crashed
+                      extracted_at TEXT,
+                      reason TEXT,                 -- one line; NULL when status = ok
+                      record TEXT                  -- the record's JSON; NULL unless status = ok
+                  )""",
+               "CREATE UNIQUE INDEX IF NOT EXISTS entries_sha256 ON entries (sha256)")
+    _COLUMNS = "sha256, extractor_version, status, extracted_at, reason, record"
+    _UPSERT = (f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET "
+               + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[1:]))
+
+    def __init__(self, data: str | os.PathLike, *, flush_every: int = FLUSH_EVERY):
+        self.path = cache_db_path(data)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.flush_every = flush_every
+        self._pending: dict[str, tuple] = {}   # sha256 → row, not yet written
+        self.db = sqlite3.connect(self.path, timeout=self.BUSY_TIMEOUT, isolation_level=None)
+        try:
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            with self._transaction():
+                for statement in self._SCHEMA:
+                    self.db.execute(statement)
+            self.imported = self.import_legacy()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def __enter__(self) -> "RecordCache":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction (the write lock is taken at its start, so it waits for another
+        process's up to `BUSY_TIMEOUT` rather than failing on a read snapshot turned stale)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def get(self, sha: str, version: str) -> dict | None:
+        """The entry of `sha` if it was extracted by extractor `version`, else None."""
+        row = self._pending.get(sha) or self.db.execute(
+            f"SELECT {self._COLUMNS} FROM entries WHERE sha256 = ?", (sha,)).fetchone()
+        if row is None or row[1] != version:
+            return None
+        return {"sha256": row[0], "extractor_version": row[1], "status": row[2], "extracted_at": row[3],
+                "reason": row[4], "record": None if row[5] is None else json.loads(row[5])}
+
+    def statuses(self, shas: Iterable[str], version: str) -> dict[str, str]:
+        """sha256 → status of those of `shas` that have an entry for extractor `version`
+        (one query per 500 originals)."""
+        shas = list(shas)
+        out = {}
+        for i in range(0, len(shas), 500):
+            chunk = shas[i:i + 500]
+            out.update(self.db.execute(
+                f"SELECT sha256, status FROM entries WHERE extractor_version = ? AND sha256 IN "
+                f"({', '.join('?' * len(chunk))})", (version, *chunk)).fetchall())
+        for sha in shas:
+            row = self._pending.get(sha)
+            if row is not None:
+                if row[1] == version:
+                    out[sha] = row[2]
+                else:
+                    out.pop(sha, None)
+        return out
+
+    def put(self, entry: dict) -> None:
+        """Store an entry ({sha256, extractor_version, status, extracted_at, reason, record});
+        written with the next flush."""
+        record = entry.get("record")
+        self._pending[entry["sha256"]] = (
+            entry["sha256"], entry["extractor_version"], entry["status"], entry.get("extracted_at"),
+            entry.get("reason"), None if record is None else json.dumps(record, ensure_ascii=False))
+        if len(self._pending) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered entries in one transaction."""
+        if not self._pending:
+            return
+        with self._transaction():
+            self.db.executemany(self._UPSERT, self._pending.values())
+        self._pending.clear()
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        try:
+            self.flush()
+        finally:
+            self.db.close()
+
+    def import_legacy(self) -> int:
+        """Import the cache files of earlier versions (DATA/records/ab/<sha256>.json, written
+        one per original) into this cache, `IMPORT_BATCH` per transaction, then delete them and
+        their emptied directories. Where both have an entry for a sha256 the newer one
+        (`extracted_at`) is kept; unreadable files (which were cache misses) are deleted too.
+        Returns the number of entries imported (0 and one directory listing when there are
+        none, the usual case)."""
+        root = self.path.parent
+        dirs = sorted(e.path for e in os.scandir(root)
+                      if re.fullmatch(r"[0-9a-f]{2}", e.name) and e.is_dir(follow_symlinks=False))
+        imported, batch = 0, []
+        for d in dirs:
+            try:
+                names = os.listdir(d)
+            except FileNotFoundError:   # imported by another process meanwhile
+                continue
+            for name in names:
+                if re.fullmatch(r"[0-9a-f]{64}\.json", name) and name.startswith(os.path.basename(d)):
+                    batch.append(Path(d, name))
+                if len(batch) >= self.IMPORT_BATCH:
+                    imported += self._import_files(batch)
+                    batch = []
+        if batch:
+            imported += self._import_files(batch)
+        for d in dirs:
+            try:
+                os.rmdir(d)
+            except OSError:   # not empty (files this import does not know), or already gone
+                pass
+        return imported
+
+    def _import_files(self, paths: list[Path]) -> int:
+        rows, done = [], []
+        for path in paths:
+            try:
+                entry = json.loads(path.read_text(encoding="utf-8"))
+                record = entry.get("record")
+                rows.append((path.stem, str(entry["extractor_version"]), str(entry["status"]),
+                             entry.get("extracted_at"), entry.get("reason"),
+                             None if record is None else json.dumps(record, ensure_ascii=False)))
+            except FileNotFoundError:   # imported by another process meanwhile
+                continue
+            except (ValueError, KeyError, TypeError, AttributeError):
+                pass                    # unreadable: it was a cache miss, nothing to keep
+            except OSError:
+                continue                # left in place
+            done.append(path)
+        with self._transaction():
+            self.db.executemany(
+                self._UPSERT + " WHERE coalesce(excluded.extracted_at, '') >= coalesce(entries.extracted_at, '')",
+                rows)
+        for path in done:
+            path.unlink(missing_ok=True)
+        return len(rows)
+
+
 class _CachedEntries(Mapping):
-    """sha256 → cache entry of the originals of one extraction, read from DATA/records on
-    access (the last few kept), so that a run over 100 000 originals holds only their statuses."""
+    """sha256 → cache entry of the originals of one extraction, read from the record cache
+    (`RecordCache`, DATA/records/cache.db) on access (the last few kept), so that a run over
+    100 000 originals holds only their statuses. Use it as a context manager: leaving the
+    block writes the entries still buffered and closes the cache."""
 
     #: Entries kept in memory: those extracted while an earlier page waits for a slow original.
     RECENT = 256
 
     def __init__(self, data: Path, version: str):
         self.data, self.version = data, version
+        self.cache = RecordCache(data)
         self.statuses: dict[str, str] = {}
         self.extracted = 0   # entries extracted in this run (the others were cached)
         self._recent: OrderedDict[str, dict] = OrderedDict()
+
+    def __enter__(self) -> "_CachedEntries":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.cache.close()
 
     def add(self, sha: str, entry: dict) -> None:
         self.statuses[sha] = entry["status"]
@@ -472,10 +658,15 @@ class _CachedEntries(Mapping):
         while len(self._recent) > self.RECENT:
             self._recent.popitem(last=False)
 
+    def store(self, entry: dict) -> None:
+        """A new entry: into the record cache (buffered) and this mapping."""
+        self.cache.put(entry)
+        self.add(entry["sha256"], entry)
+
     def __getitem__(self, sha: str) -> dict:
         if sha not in self.statuses:
             raise KeyError(sha)
-        entry = self._recent.get(sha) or _read_cache(cache_path(self.data, sha), self.version)
+        entry = self._recent.get(sha) or self.cache.get(sha, self.version)
         if entry is None:
             raise KeyError(f"cache entry of {sha} vanished")
         self.add(sha, entry)
@@ -493,18 +684,16 @@ def _extracted_in_order(data: Path, store, candidates: list[dict], entries: _Cac
                         extractor: str = EXTRACTOR) -> Iterator[dict]:
     """Yield each of `candidates`, in order, once every original of it has a cache entry for
     `entries.version` (extracted in worker processes when not cached; `entries` gets each one).
-    A page is yielded as soon as its originals are done, while later ones are still extracted."""
+    A page is yielded as soon as its originals are done, while later ones are still extracted.
+    Which originals are cached is asked of the record cache in batches; new entries go to it
+    buffered, and the buffer is written when the extraction ends, fails or is abandoned."""
     originals: dict[str, dict] = {}
     for c in candidates:
         for f in [c["page"], *c["attachments"]]:
             originals.setdefault(f["sha256"], f)
-    jobs = []
-    for sha, f in originals.items():
-        status = _cached_status(cache_path(data, sha), entries.version)
-        if status is not None:
-            entries.statuses[sha] = status
-        else:
-            jobs.append((sha, str(store.path(sha)), f.get("filename")))
+    entries.statuses.update(entries.cache.statuses(originals, entries.version))
+    jobs = [(sha, str(store.path(sha)), f.get("filename"))
+            for sha, f in originals.items() if sha not in entries.statuses]
     done = 0
 
     def ready() -> Iterator[dict]:
@@ -515,15 +704,16 @@ def _extracted_in_order(data: Path, store, candidates: list[dict], entries: _Cac
             yield candidates[done - 1]
 
     yield from ready()
-    for sha, status, value in run_guarded(jobs, workers=workers, timeout=timeout, progress=progress,
-                                          extractor=extractor):
-        entry = {"sha256": sha, "extractor_version": entries.version, "status": status,
-                 "extracted_at": _now(), "reason": None if status == "ok" else value,
-                 "record": value if status == "ok" else None}
-        _atomic_write(cache_path(data, sha), json.dumps(entry, ensure_ascii=False))
-        entries.add(sha, entry)
-        entries.extracted += 1
-        yield from ready()
+    try:
+        for sha, status, value in run_guarded(jobs, workers=workers, timeout=timeout, progress=progress,
+                                              extractor=extractor):
+            entries.store({"sha256": sha, "extractor_version": entries.version, "status": status,
+                           "extracted_at": _now(), "reason": None if status == "ok" else value,
+                           "record": value if status == "ok" else None})
+            entries.extracted += 1
+            yield from ready()
+    finally:   # the extraction ended (or failed, or its caller stopped): keep what was extracted
+        entries.cache.flush()
     if done < len(candidates):
         raise RuntimeError(f"{len(candidates) - done} report pages were left without their originals")
 
@@ -628,18 +818,18 @@ def extract_documents(data: str | os.PathLike, keys: Iterable[str], *, workers: 
     keys = list(dict.fromkeys(keys))
     chosen = {k: docs[k] for k in keys if k in docs}
     version = _extractor_version()
-    entries = _CachedEntries(data, version)
     portals = load_portal_table(data)
     reports = failed_pages = 0
-    for key, c in zip(chosen, _extracted_in_order(data, store, list(chosen.values()), entries,
-                                                  workers=workers, timeout=timeout, progress=None)):
-        report, failures = _choose(c, entries, portals)
-        reports += report is not None
-        failed_pages += report is None
-        _atomic_write(document_path(data, key), json.dumps(
-            {"key": key, "page_url": c["page"]["url"], "portal": c["page"].get("portal"),
-             "extractor_version": version, "extracted_at": _now(),
-             "report": report, "failures": failures}, ensure_ascii=False))
+    with _CachedEntries(data, version) as entries:
+        for key, c in zip(chosen, _extracted_in_order(data, store, list(chosen.values()), entries,
+                                                      workers=workers, timeout=timeout, progress=None)):
+            report, failures = _choose(c, entries, portals)
+            reports += report is not None
+            failed_pages += report is None
+            _atomic_write(document_path(data, key), json.dumps(
+                {"key": key, "page_url": c["page"]["url"], "portal": c["page"].get("portal"),
+                 "extractor_version": version, "extracted_at": _now(),
+                 "report": report, "failures": failures}, ensure_ascii=False))
     return {"documents": len(chosen), "unknown": len(keys) - len(chosen), "originals": len(entries),
             "extracted": entries.extracted, "cached": len(entries) - entries.extracted, "reports": reports,
             "failed_pages": failed_pages, "extractor_version": version}

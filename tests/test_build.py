@@ -101,13 +101,150 @@ def test_pages_come_in_log_order_each_once_its_originals_are_extracted(tmp_path)
     candidates = [{"page": _f(f"http://x/{p}.html", "detail", p), "attachments": atts}
                   for p, atts in [("p1", [_f("http://x/a.pdf", "attachment", "slow1")]),
                                   ("p2", []), ("p3", []), ("p4", [])]]
-    entries = build._CachedEntries(tmp_path, "test")
     seen = []
-    for c in build._extracted_in_order(tmp_path, _Store(tmp_path / "raw"), candidates, entries,
-                                       workers=2, timeout=30, progress=None,
-                                       extractor="test_build:fake_extract"):
-        assert all(f["sha256"] in entries.statuses for f in [c["page"], *c["attachments"]])
-        seen.append(c["page"]["sha256"])
-    assert seen == ["p1", "p2", "p3", "p4"]
-    assert entries.extracted == 5
-    assert entries["slow1"]["record"] == {"title": "slow1", "filename": None}
+    with build._CachedEntries(tmp_path, "test") as entries:
+        for c in build._extracted_in_order(tmp_path, _Store(tmp_path / "raw"), candidates, entries,
+                                           workers=2, timeout=30, progress=None,
+                                           extractor="test_build:fake_extract"):
+            assert all(f["sha256"] in entries.statuses for f in [c["page"], *c["attachments"]])
+            seen.append(c["page"]["sha256"])
+        assert seen == ["p1", "p2", "p3", "p4"]
+        assert entries.extracted == 5
+        assert entries["slow1"]["record"] == {"title": "slow1", "filename": None}
+
+
+# ── the record cache (DATA/records/cache.db) ──────────────────────────────────────────────────
+
+def _entry(sha, version="v1", status="ok", at="2024-01-01T00:00:00Z", **record):
+    return {"sha256": sha, "extractor_version": version, "status": status, "extracted_at": at,
+            "reason": None if status == "ok" else "why", "record": record if status == "ok" else None}
+
+
+def _rows(data):
+    """The rows of cache.db as another process sees them: sha256 → (version, status)."""
+    import sqlite3
+
+    db = sqlite3.connect(build.cache_db_path(data))
+    try:
+        return {sha: (v, s) for sha, v, s in db.execute("SELECT sha256, extractor_version, status FROM entries")}
+    finally:
+        db.close()
+
+
+def _extract_pages(data, names, extractor="test_build:fake_extract"):
+    """`_extracted_in_order` over one page per name (raw/<name> holds the name's bytes):
+    (the pages' statuses, how many were extracted rather than cached)."""
+    (data / "raw").mkdir(exist_ok=True)
+    for name in names:
+        (data / "raw" / name).write_bytes(name.encode())
+    candidates = [{"page": _f(f"http://x/{n}.html", "detail", n), "attachments": []} for n in names]
+    with build._CachedEntries(data, "v1") as entries:
+        for _ in build._extracted_in_order(data, _Store(data / "raw"), candidates, entries, workers=1,
+                                           timeout=30, progress=None, extractor=extractor):
+            pass
+        return dict(entries.statuses), entries.extracted
+
+
+def test_record_cache_entries_are_kept_per_extractor_version(tmp_path):
+    with build.RecordCache(tmp_path) as cache:
+        cache.put(_entry("a" * 64, title="A"))
+        cache.put(_entry("b" * 64, status="not_a_report"))
+    with build.RecordCache(tmp_path) as cache:
+        assert cache.get("a" * 64, "v1")["record"] == {"title": "A"}
+        assert cache.get("b" * 64, "v1")["reason"] == "why"
+        assert cache.get("a" * 64, "v2") is None   # another extractor version: a miss
+        assert cache.statuses(["a" * 64, "b" * 64, "c" * 64], "v1") == {"a" * 64: "ok", "b" * 64: "not_a_report"}
+        assert cache.statuses(["a" * 64], "v2") == {}
+        cache.put(_entry("a" * 64, version="v2", title="A2"))   # replaces the v1 entry
+    assert _rows(tmp_path) == {"a" * 64: ("v2", "ok"), "b" * 64: ("v1", "not_a_report")}
+    assert os.listdir(tmp_path / "records") == ["cache.db"]
+
+
+def test_record_cache_buffers_writes_and_lookups_see_the_buffer(tmp_path):
+    with build.RecordCache(tmp_path, flush_every=3) as cache:
+        cache.put(_entry("a" * 64, title="A"))
+        cache.put(_entry("b" * 64, title="B"))
+        assert _rows(tmp_path) == {}   # buffered: nothing written yet
+        assert cache.get("a" * 64, "v1")["record"] == {"title": "A"}
+        assert cache.statuses(["a" * 64, "b" * 64], "v1") == {"a" * 64: "ok", "b" * 64: "ok"}
+        cache.put(_entry("c" * 64, title="C"))   # the third: one transaction writes all three
+        assert set(_rows(tmp_path)) == {"a" * 64, "b" * 64, "c" * 64}
+        cache.put(_entry("d" * 64, title="D"))
+    assert len(_rows(tmp_path)) == 4   # closing writes the rest
+
+
+def _write_many(data, prefix, n):
+    with build.RecordCache(data, flush_every=7) as cache:
+        for i in range(n):
+            cache.put(_entry(f"{prefix}{i:063d}", title=str(i)))
+
+
+def test_record_cache_takes_writes_of_several_processes_at_once(tmp_path):
+    import multiprocessing
+
+    build.RecordCache(tmp_path).close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_write_many, args=(tmp_path, p, 300)) for p in "ab"]
+    for p in procs:
+        p.start()
+    _write_many(tmp_path, "c", 300)
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert len(_rows(tmp_path)) == 900
+
+
+def test_a_rebuild_takes_originals_from_the_cache_and_an_interrupted_one_keeps_its_work(tmp_path):
+    assert _extract_pages(tmp_path, ["p1", "p2"]) == ({"p1": "ok", "p2": "ok"}, 2)
+    assert _extract_pages(tmp_path, ["p1", "p2"]) == ({"p1": "ok", "p2": "ok"}, 0)
+
+    # the consumer fails after the first page: what was extracted is in the cache all the same
+    (tmp_path / "raw" / "p3").write_bytes(b"p3")
+    (tmp_path / "raw" / "news").write_bytes(b"news")
+    candidates = [{"page": _f(f"http://x/{n}.html", "detail", n), "attachments": []} for n in ["p3", "news"]]
+    try:
+        with build._CachedEntries(tmp_path, "v1") as entries:
+            for _ in build._extracted_in_order(tmp_path, _Store(tmp_path / "raw"), candidates, entries,
+                                               workers=1, timeout=30, progress=None,
+                                               extractor="test_build:fake_extract"):
+                raise RuntimeError("choosing the report failed")
+    except RuntimeError:
+        pass
+    assert _rows(tmp_path)["p3"] == ("v1", "ok")
+    statuses, extracted = _extract_pages(tmp_path, ["p1", "p3", "news"])
+    assert statuses == {"p1": "ok", "p3": "ok", "news": "not_a_report"}
+    assert extracted <= 1   # at most the page that was still being extracted when it failed
+
+
+def test_old_per_file_cache_entries_are_imported_into_cache_db_and_deleted(tmp_path):
+    records = tmp_path / "records"
+    old_sha, stale_sha, newer_sha = "ab" + "1" * 62, "ab" + "2" * 62, "cd" + "3" * 62
+    with build.RecordCache(tmp_path) as cache:   # cache.db already has an entry newer than its old file
+        cache.put(_entry(newer_sha, at="2025-01-01T00:00:00Z", title="db"))
+    for entry in [_entry(old_sha, title="old work"), _entry(stale_sha, version="v0", title="older extractor"),
+                  _entry(newer_sha, at="2024-01-01T00:00:00Z", title="file")]:
+        path = records / entry["sha256"][:2] / f"{entry['sha256']}.json"   # the old layout
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(entry), encoding="utf-8")
+    (records / "cd" / "notes.txt").write_text("not the cache's", encoding="utf-8")
+    for name in ["reports.jsonl", "failures.jsonl", "documents/x-1.json"]:
+        (records / name).parent.mkdir(parents=True, exist_ok=True)
+        (records / name).write_text("{}\n", encoding="utf-8")
+
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / old_sha).write_bytes(b"boom")   # extracting it again would fail
+    (tmp_path / "raw" / stale_sha).write_bytes(b"p9")
+    candidates = [{"page": _f(f"http://x/{sha}.html", "detail", sha), "attachments": []}
+                  for sha in [old_sha, stale_sha]]
+    with build._CachedEntries(tmp_path, "v1") as entries:
+        assert entries.cache.imported == 3
+        list(build._extracted_in_order(tmp_path, _Store(tmp_path / "raw"), candidates, entries, workers=1,
+                                       timeout=30, progress=None, extractor="test_build:fake_extract"))
+        assert entries[old_sha]["record"] == {"title": "old work"}   # a cache hit
+        assert entries.extracted == 1                                # the other extractor version's: a miss
+        assert entries.cache.get(newer_sha, "v1")["record"] == {"title": "db"}
+    # the old files and their emptied directories are gone; what is not the old cache's stays
+    assert sorted(os.listdir(records)) == ["cache.db", "cd", "documents", "failures.jsonl", "reports.jsonl"]
+    assert os.listdir(records / "cd") == ["notes.txt"]
+    assert os.listdir(records / "documents") == ["x-1.json"]
+    assert (records / "reports.jsonl").read_text(encoding="utf-8") == "{}\n"
