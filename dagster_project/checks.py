@@ -67,7 +67,7 @@ def _query(db: Path, sql: str, params=()) -> list[tuple]:
 
 def report_arithmetic(db: Path) -> AssetCheckResult:
     rows = _query(db, """select r.id, r.title, c.verdict from reports r
-        join checks c on c.report_id = r.id where c.ok = 0 group by r.id, c.verdict""")
+        join checks c on c.report_no = r.fts_rowid where c.ok = 0 group by r.id, c.verdict""")
     findings = sorted({(i, t) for i, t, v in rows if v == "source"})
     misreads = sorted({(i, t) for i, t, v in rows if v != "source"} - set(findings))
     return AssetCheckResult(
