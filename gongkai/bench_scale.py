@@ -207,35 +207,20 @@ LOAD_PHASES = ("_replace_reports", "_insert_rows", "_add_documents", "_upsert_po
                "report_row", "cell_rows", "check_rows")
 
 
-def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
+def load_input_copies(data: Path, copies: int) -> dict:
     """DATA's whole load input (`build.load_input`: records, `build.load_references`)
     `copies` times: copy 0 as it is, copy c with every report id, sha256, URL and portal id
     renamed (``…:c``), so copy c is another set of portals of the same size and mix. Records
-    come in report-id order (as reports.jsonl is written) or, with `order` "log", copy by copy;
-    they are parsed from their JSON lines as they are consumed, as the load does."""
+    come copy by copy, each in reports.jsonl's order, parsed from their JSON lines as they are
+    consumed, as the load does."""
     import hashlib
 
     from gongkai import build
-    from gongkai.archive.load import report_id
 
     source = build.reports_path(data)
-    spans = []      # (offset, length) of each record's line: read again as it is consumed
-    base_ids = []   # each record's report id, for the id order
-    if source.exists():
-        with source.open("rb") as fh:
-            offset = 0
-            for raw in fh:
-                if raw.strip():
-                    spans.append((offset, len(raw)))
-                    if order == "id":
-                        base_ids.append(report_id(json.loads(raw)))
-                offset += len(raw)
-    if not spans:
+    count = build._count_lines(source)
+    if not count:
         raise ValueError(f"{source} holds no records (run `gongkai bench scale --keep` or `gongkai build` first)")
-
-    def read_line(fh, i):
-        offset, length = spans[i]
-        return os.pread(fh.fileno(), length, offset)
 
     def renamed(value, copy):
         return value if copy == 0 or not value else hashlib.sha256(f"{value}:{copy}".encode()).hexdigest()
@@ -257,26 +242,18 @@ def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
         return {**entry, "sha256": renamed(entry.get("sha256"), copy), "portal": portal(entry.get("portal"), copy),
                 **{k: url(entry.get(k), copy) for k in ("url", "requested_url", "referer")}}
 
-    order_key = None
-    if order == "id":
-        order_key = sorted((renamed(base_id, copy), copy, i)
-                           for copy in range(copies) for i, base_id in enumerate(base_ids))
-
     def records():
-        with source.open("rb") as fh:
-            if order_key is None:
-                for copy in range(copies):
-                    for i in range(len(spans)):
-                        yield record(read_line(fh, i), copy)
-            else:
-                for _, copy, i in order_key:
-                    yield record(read_line(fh, i), copy)
+        for copy in range(copies):
+            with source.open("rb") as fh:
+                for raw in fh:
+                    if raw.strip():
+                        yield record(raw, copy)
 
     base = build.load_references(data)
     return {
         **base,
         "reports": records(),
-        "expected": copies * len(spans),
+        "expected": copies * count,
         "fetches": [fetch(f, c) for c in range(copies) for f in base["fetches"]],
         "portals": [{**p, "id": portal(p["id"], c)} for c in range(copies) for p in base["portals"]],
         "failures": [{**f, "sha256": renamed(f.get("sha256"), c), "source_url": url(f.get("source_url"), c)}
@@ -284,7 +261,7 @@ def load_input_copies(data: Path, copies: int, order: str = "id") -> dict:
     }
 
 
-def bench_load(data: Path, copies: int, db: Path, order: str = "id") -> dict:
+def bench_load(data: Path, copies: int, db: Path) -> dict:
     """The loader alone, phase by phase: DATA's load input (`load_input_copies`) `copies` times,
     bulk-loaded into a fresh `db` (removed first) with `archive.load.load`, as `build.load_archive`
     does. Run at 1 and 10 copies and compare per-report figures: a phase whose share grows with
@@ -315,7 +292,7 @@ def bench_load(data: Path, copies: int, db: Path, order: str = "id") -> dict:
         return timed(name, execute)(self, sql, *a, **k)
 
     t0 = time.perf_counter()
-    load_input = load_input_copies(data, copies, order)
+    load_input = load_input_copies(data, copies)
     input_seconds = time.perf_counter() - t0
     reports = load_input["expected"]
     patches = [mock.patch.object(loader, name, timed(name, getattr(loader, name))) for name in LOAD_PHASES]
@@ -333,7 +310,7 @@ def bench_load(data: Path, copies: int, db: Path, order: str = "id") -> dict:
         for patch in reversed(patches):
             patch.stop()
     return {
-        "reports": reports, "copies": copies, "order": order, "bulk": stats["bulk"],
+        "reports": reports, "copies": copies, "bulk": stats["bulk"],
         "fetches": stats["fetches"], "portals": stats["portals"],
         "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
         "input_seconds": round(input_seconds, 1),   # reading DATA before the load (not in seconds)

@@ -324,7 +324,7 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     Each original (detail page or attachment) is extracted once per extractor version; the result,
     record or failure, is cached by sha256 in DATA/records/cache.db (`RecordCache`). For each page
     `pipelines.select.choose_report` picks the record to archive; it gets its provenance and goes
-    to DATA/records/reports.jsonl (in report-id order, see `_SortedLines`). Pages that yield no
+    to DATA/records/reports.jsonl (in the fetch log's order of report pages). Pages that yield no
     report go to DATA/records/failures.jsonl with the reasons. Returns counts.
     """
     from gongkai.crawler.store import RawStore
@@ -341,7 +341,7 @@ def extract_all(data: str | os.PathLike, *, workers: int = EXTRACT_WORKERS,
     reports = 0
     failed_pages: set[str] = set()
     with _CachedEntries(data, version) as entries, \
-            _SortedLines(reports_path(data), key=_report_id) as report_lines, \
+            _AtomicLines(reports_path(data)) as report_lines, \
             _AtomicLines(failures_path(data)) as failure_lines:
         for c in _extracted_in_order(data, store, candidates, entries, workers=workers,
                                      timeout=timeout, progress=progress):
@@ -388,57 +388,6 @@ class _AtomicLines:
             os.replace(self.tmp, self.path)
         else:
             self.tmp.unlink(missing_ok=True)
-
-
-def _report_id(record: dict) -> str:
-    from gongkai.archive.load import report_id
-
-    return report_id(record)
-
-
-class _SortedLines(_AtomicLines):
-    """A JSON-lines file like `_AtomicLines`, its lines sorted by `key(row)` on a clean exit
-    (a stable sort; memory holds one (key, offset, length) per line, not the lines).
-
-    reports.jsonl is written in report-id order so that a bulk load appends to the archive's
-    (report_id, …) primary keys instead of inserting at random places in them (docs/scale.md)."""
-
-    def __init__(self, path: Path, key: Callable[[dict], str]):
-        super().__init__(path)
-        self.key = key
-        self.index: list[tuple[str, int, int]] = []
-        self.offset = 0
-
-    def write_all(self, rows: Iterable[dict]) -> None:
-        for row in rows:
-            line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
-            self.file.write(line)
-            self.index.append((self.key(row), self.offset, len(line)))
-            self.offset += len(line)
-
-    def __enter__(self) -> "_SortedLines":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = open(self.tmp, "wb")
-        return self
-
-    def __exit__(self, exc_type, *exc) -> None:
-        self.file.close()
-        if exc_type is not None:
-            self.tmp.unlink(missing_ok=True)
-            return
-        if any(a[0] > b[0] for a, b in zip(self.index, self.index[1:])):
-            self.index.sort(key=lambda entry: entry[0])
-            ordered = self.tmp.with_name(self.tmp.name + ".sorted")
-            try:
-                with open(self.tmp, "rb") as source, open(ordered, "wb") as target:
-                    for _, offset, length in self.index:
-                        target.write(os.pread(source.fileno(), length, offset))
-                os.replace(ordered, self.tmp)
-            except BaseException:
-                ordered.unlink(missing_ok=True)
-                self.tmp.unlink(missing_ok=True)
-                raise
-        os.replace(self.tmp, self.path)
 
 
 class RecordCache:

@@ -292,11 +292,9 @@ def bench_crawl_cmd(portals: int, delay: float, pages: int, repeat: int, site: s
 @click.argument("data", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
               help="How many times DATA's load input is loaded (each copy under new ids, URLs and portals).")
-@click.option("--order", type=click.Choice(["id", "log"]), default="id", show_default=True,
-              help="id: records in report-id order, as reports.jsonl is written; log: copy by copy.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("bench-load.db"),
               show_default=True, help="The database written (removed first).")
-def bench_load_cmd(data: Path, copies: int, order: str, db: Path):
+def bench_load_cmd(data: Path, copies: int, db: Path):
     """The loader alone, phase by phase: DATA's whole load input (records, fetch log, portals,
     failures, as `gongkai build` loads them) repeated --copies times under new report ids,
     sha256s, URLs and portal ids, loaded into a fresh database (a bulk load from 2 000 reports).
@@ -313,7 +311,7 @@ def bench_load_cmd(data: Path, copies: int, order: str, db: Path):
     from gongkai.bench_scale import bench_load
 
     try:
-        click.echo(_dumps(bench_load(data, copies, db, order), pretty=False))
+        click.echo(_dumps(bench_load(data, copies, db), pretty=False))
     except ValueError as e:
         raise click.ClickException(str(e))
 

@@ -60,22 +60,23 @@ def test_report_candidates_take_latest_versions_and_attachments():
     assert got == {"http://x/a.html": ["p2"], "http://x/b.html": ["d1"]}
 
 
-def test_sorted_lines_are_in_key_order_with_ties_in_write_order(tmp_path):
+def test_lines_are_written_in_write_order_and_replace_the_file_at_the_end(tmp_path):
     path = tmp_path / "reports.jsonl"
-    rows = [{"id": "c", "n": 1}, {"id": "a", "n": 2}, {"id": "b", "n": 3}, {"id": "a", "n": 4}]
-    with build._SortedLines(path, key=lambda row: row["id"]) as lines:
+    path.write_text('{"id": "old"}\n', encoding="utf-8")
+    rows = [{"id": "c", "n": 1}, {"id": "a", "n": 2}, {"id": "b", "n": 3}]
+    with build._AtomicLines(path) as lines:
         lines.write_all(rows[:2])
+        assert path.read_text(encoding="utf-8") == '{"id": "old"}\n'
         lines.write_all(rows[2:])
-    assert [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] == [
-        {"id": "a", "n": 2}, {"id": "a", "n": 4}, {"id": "b", "n": 3}, {"id": "c", "n": 1}]
+    assert [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] == rows
     assert os.listdir(tmp_path) == ["reports.jsonl"]
 
 
-def test_sorted_lines_leave_the_previous_file_when_writing_fails(tmp_path):
+def test_lines_leave_the_previous_file_when_writing_fails(tmp_path):
     path = tmp_path / "reports.jsonl"
     path.write_text('{"id": "old"}\n', encoding="utf-8")
     try:
-        with build._SortedLines(path, key=lambda row: row["id"]) as lines:
+        with build._AtomicLines(path) as lines:
             lines.write_all([{"id": "b"}, {"id": "a"}])
             raise RuntimeError("extraction failed")
     except RuntimeError:
