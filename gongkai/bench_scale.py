@@ -13,10 +13,14 @@ with politeness off (no delay, no AutoThrottle — local portals only):
   (`build.load_archive`).
 
 Per stage: wall seconds, reports per second, CPU seconds (the stage's processes and their
-children) and peak memory (the largest resident set among them, from `wait4`). Per size: the
+children, user and system) and peak memory (the largest resident set among them, from `wait4`),
+and the machine's speed while it ran (`SpeedProbe`: the CPU time of a fixed piece of work,
+repeated every few seconds; on a shared virtual machine it drifts from run to run). Per size: the
 archive DB's bytes per report, the raw archive's, and a check against the generator's truth
 (every report archived; the cells of a sample of them equal to what the pages print). Between
-consecutive sizes, each stage's time ratio (10× the reports should cost ≤ 10.5× the time).
+consecutive sizes, each stage's time ratio (10× the reports should cost ≤ 10.5× the time), and
+the same ratio divided by the probe's (the time ratio the stage would have had had the machine
+been as fast during the larger size as during the smaller).
 """
 from __future__ import annotations
 
@@ -27,7 +31,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -46,19 +52,74 @@ _STAGE_CODE = {
 }
 
 
+class SpeedProbe:
+    """The machine's speed while a stage runs: a thread of the benchmark process repeats a fixed
+    piece of work (`work`, `REPEAT` times: JSON, a regular expression and hashing over a
+    report-sized text) every `every` seconds and records the CPU time it took (`time.thread_time`, so
+    waiting for a core does not count, a slower core does). The median in ms is the stage's
+    `probe_ms`; its ratio between two sizes is how much slower the machine was during the larger.
+    It costs about 1 % of one core."""
+
+    #: `work` calls per sample: ≈ 20 ms of one core.
+    REPEAT = 40
+
+    def __init__(self, every: float = 2.0):
+        self.every = every
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        record = {"title": "示例县人民政府2023年政府信息公开工作年度报告",
+                  "text": "本机关认真贯彻落实《中华人民共和国政府信息公开条例》，主动公开政府信息1234条。" * 300,
+                  "cells": {f"t3.row{i}.col{j}": i * j for i in range(20) for j in range(10)}}
+        self._text = json.dumps(record, ensure_ascii=False)
+
+    def work(self) -> None:
+        import hashlib
+
+        record = json.loads(self._text)
+        text = json.dumps(record, ensure_ascii=False)
+        re.findall(r"[0-9]+条", text)
+        hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _run(self) -> None:
+        while True:   # a sample at the start, then one every `every` seconds
+            t0 = time.thread_time()
+            for _ in range(self.REPEAT):
+                self.work()
+            self.samples.append((time.thread_time() - t0) * 1000)
+            if self._stop.wait(self.every):
+                return
+
+    def __enter__(self) -> "SpeedProbe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def median_ms(self) -> float | None:
+        return round(statistics.median(self.samples), 3) if self.samples else None
+
+
 def _run_stage(stage: str, portals_yaml: Path, data: Path, log: Path) -> dict:
-    """Run one stage in a child process; wall time, its JSON result, CPU and peak RSS."""
+    """Run one stage in a child process; wall time, its JSON result, CPU (user, system), peak
+    RSS, and the machine's speed meanwhile (`SpeedProbe`)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", _STAGE_CODE[stage], str(portals_yaml), str(data), str(log)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    out, err = proc.stdout.read(), proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    with SpeedProbe() as probe:
+        proc = subprocess.Popen([sys.executable, "-c", _STAGE_CODE[stage], str(portals_yaml), str(data), str(log)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        out, err = proc.stdout.read(), proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{stage} failed (exit {proc.returncode}):\n{err.decode(errors='replace')[-3000:]}")
     return {"seconds": round(wall, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "user_seconds": round(usage.ru_utime, 1), "system_seconds": round(usage.ru_stime, 1),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "probe_ms": probe.median_ms,
+            "probe_samples": len(probe.samples),
             "result": json.loads(out.decode().strip().splitlines()[-1])}
 
 
@@ -170,27 +231,51 @@ def bench_scale(sizes: list[int], per_portal: int = 100, work: Path | None = Non
         ratios.append({"from": small["reports"], "to": big["reports"], "size_ratio": factor,
                        **{stage: round(big["stages"][stage]["seconds"] / small["stages"][stage]["seconds"], 2)
                           for stage in STAGES},
-                       "total": round(big["total_seconds"] / small["total_seconds"], 2)})
+                       "total": round(big["total_seconds"] / small["total_seconds"], 2),
+                       "machine_slowdown": {stage: _slowdown(small["stages"][stage], big["stages"][stage])
+                                            for stage in STAGES},
+                       "speed_adjusted": {stage: _adjusted(small["stages"][stage], big["stages"][stage])
+                                          for stage in STAGES}})
     return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
             "settings": "politeness off (DOWNLOAD_DELAY 0, AutoThrottle off, 32 requests in flight), "
                         "2 extraction workers, each stage in its own process, one after the other",
             "runs": runs, "ratios": ratios}
 
 
+def _slowdown(small: dict, big: dict) -> float | None:
+    """How much slower the machine was during the larger size's stage (`SpeedProbe` medians)."""
+    if not small.get("probe_ms") or not big.get("probe_ms"):
+        return None
+    return round(big["probe_ms"] / small["probe_ms"], 3)
+
+
+def _adjusted(small: dict, big: dict) -> float | None:
+    """The stage's time ratio divided by the machine's slowdown between the two sizes."""
+    slowdown = _slowdown(small, big)
+    return None if slowdown is None else round(big["seconds"] / small["seconds"] / slowdown, 2)
+
+
 def table(result: dict) -> str:
     """The figures as a Markdown table (what docs/scale.md quotes)."""
-    lines = ["| reports | portals | stage | seconds | reports/s | CPU s | peak RSS MB |",
-             "|---:|---:|---|---:|---:|---:|---:|"]
+    lines = ["| reports | portals | stage | seconds | reports/s | CPU s (user + system) | peak RSS MB | probe ms |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|"]
     for run in result["runs"]:
         for stage in STAGES:
             s = run["stages"][stage]
+            cpu = f"{s['cpu_seconds']} ({s['user_seconds']} + {s['system_seconds']})" if "user_seconds" in s \
+                else s["cpu_seconds"]
             lines.append(f"| {run['reports']} | {run['portals']} | {stage} | {s['seconds']} | {s['reports_per_s']} "
-                         f"| {s['cpu_seconds']} | {s['peak_rss_mb']} |")
+                         f"| {cpu} | {s['peak_rss_mb']} | {s.get('probe_ms', '')} |")
         lines.append(f"| {run['reports']} | | **total** | **{run['total_seconds']}** | "
-                     f"{round(run['reports'] / run['total_seconds'], 1)} | | |")
+                     f"{round(run['reports'] / run['total_seconds'], 1)} | | | |")
     lines += ["", "| size ratio | " + " | ".join(STAGES) + " | total |", "|---|" + "---:|" * (len(STAGES) + 1)]
     for r in result["ratios"]:
         lines.append(f"| {r['from']} → {r['to']} | " + " | ".join(str(r[s]) for s in STAGES) + f" | {r['total']} |")
+        if r.get("speed_adjusted"):
+            lines.append(f"| machine slowdown (probe) | "
+                         + " | ".join(str(r["machine_slowdown"][s]) for s in STAGES) + " | |")
+            lines.append(f"| {r['from']} → {r['to']}, speed-adjusted | "
+                         + " | ".join(str(r["speed_adjusted"][s]) for s in STAGES) + " | |")
     lines += ["", "| reports | DB bytes/report | raw bytes/report | archived | sampled cells wrong |",
               "|---:|---:|---:|---:|---:|"]
     for run in result["runs"]:

@@ -328,9 +328,11 @@ def bench_load_cmd(data: Path, copies: int, db: Path):
               help="Also write the full JSON result here.")
 def bench_scale_cmd(sizes: str, reports_per_portal: int, work: Path | None, keep: bool, output: Path | None):
     """The whole pipeline (crawl, extract, load) over generated sample portals at each size, politeness
-    off: seconds, reports/s, CPU and peak memory per stage, archive bytes per report, a check against
-    the generator's truth, and each stage's time ratio between consecutive sizes. Prints a Markdown
-    table; takes about an hour for the default sizes on 2 cores.
+    off: seconds, reports/s, CPU (user + system) and peak memory per stage, archive bytes per report,
+    a check against the generator's truth, and each stage's time ratio between consecutive sizes —
+    as measured, and divided by how much slower the machine was during the larger size (a CPU-time
+    probe of fixed work every 2 s during each stage). Prints a Markdown table; takes about 40
+    minutes for the default sizes on 2 cores.
 
     \b
     Example:

@@ -27,6 +27,20 @@ def test_bench_crawl_polite_returns_the_ratio(tmp_path):
     assert r["ratio_vs_ideal"] > 0
 
 
+def test_speed_probe_samples_the_cpu_time_of_its_fixed_work_while_it_runs():
+    import time
+
+    from gongkai.bench_scale import SpeedProbe
+
+    with SpeedProbe(every=0.05) as probe:
+        time.sleep(0.5)
+    assert len(probe.samples) >= 3 and all(ms > 0 for ms in probe.samples)
+    assert min(probe.samples) <= probe.median_ms <= max(probe.samples)
+    with SpeedProbe(every=60) as once:   # one sample at the start, however short the stage
+        pass
+    assert len(once.samples) == 1
+
+
 def test_bench_scale_runs_every_stage_and_archives_the_truth(tmp_path):
     """`gongkai bench scale` on two tiny sizes: every stage timed, every generated report archived
     with its sampled cells exact, and a ratio per stage (its value is not asserted)."""
@@ -42,8 +56,12 @@ def test_bench_scale_runs_every_stage_and_archives_the_truth(tmp_path):
         truth = run["truth"]
         assert truth["missing"] == 0 and truth["reports_archived"] == run["reports"]
         assert truth["sampled_cells"] > 0 and truth["wrong_cells"] == 0
-    assert set(r["ratios"][0]) >= {"crawl", "extract", "load", "total"}
-    assert "| 60 | 6 | load |" in table(r)
+    assert set(r["ratios"][0]) >= {"crawl", "extract", "load", "total", "machine_slowdown", "speed_adjusted"}
+    for stage in STAGES:   # the machine's speed was probed during every stage
+        assert all(run["stages"][stage]["probe_ms"] > 0 for run in r["runs"])
+        slowdown = r["ratios"][0]["machine_slowdown"][stage]
+        assert r["ratios"][0]["speed_adjusted"][stage] == pytest.approx(r["ratios"][0][stage] / slowdown, rel=0.02)
+    assert "| 60 | 6 | load |" in table(r) and "speed-adjusted" in table(r)
     assert not list(tmp_path.iterdir())     # each size's data removed unless --keep
 
 
