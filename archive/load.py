@@ -83,8 +83,10 @@ def load(
       many reports as the archive holds (and ``BULK_MIN``) — a first load, or one that at least
       doubles it — is a bulk load: the secondary indexes of ``cells`` and ``checks`` are
       dropped and built again at the end, the search index is written in
-      ``BULK_FTS_HASH_BYTES`` segments and merged once, and foreign keys are checked once at
-      the end instead of on each row — each row then costs nearly the same however large the
+      ``BULK_FTS_HASH_BYTES`` segments and left so (FTS5's ``automerge``, back on after the
+      load, merges them as later loads write: merging them all at the end rewrote the whole
+      index, the one step of a bulk load with no counterpart below ``BULK_FTS_HASH_BYTES``),
+      and foreign keys are checked once at the end instead of on each row — each row then costs nearly the same however large the
       archive is (docs/scale.md). In any order of ``reports``, new reports' cells and checks
       append to their (report_no, …) primary keys: a new report's number is the next one.
 
@@ -115,7 +117,6 @@ def load(
                 for sql in indexes:
                     db.execute(sql)
                 _check_foreign_keys(db)   # after the index builds: it scans their order
-                db.execute(f"insert into {search.FTS_TABLE} ({search.FTS_TABLE}) values ('optimize')")
                 _fts_config(db, automerge=4, hashsize=FTS_HASH_BYTES)
             stats["bulk"] = int(bulk)
             return stats
