@@ -331,8 +331,9 @@ def bench_scale_cmd(sizes: str, reports_per_portal: int, work: Path | None, keep
     off: seconds, reports/s, CPU (user + system) and peak memory per stage, archive bytes per report,
     a check against the generator's truth, and each stage's time ratio between consecutive sizes —
     as measured, and divided by how much slower the machine was during the larger size (a CPU-time
-    probe of fixed work every 2 s during each stage). Prints a Markdown table; takes about 40
-    minutes for the default sizes on 2 cores.
+    probe of fixed work every 2 s during each stage). The JSON (-o) also has, per stage, the
+    machine's memory reclaim and disk I/O meanwhile (/proc/vmstat). Prints a Markdown table; takes
+    about 40 minutes for the default sizes on 2 cores.
 
     \b
     Example:

@@ -59,6 +59,8 @@ def test_bench_scale_runs_every_stage_and_archives_the_truth(tmp_path):
     assert set(r["ratios"][0]) >= {"crawl", "extract", "load", "total", "machine_slowdown", "speed_adjusted"}
     for stage in STAGES:   # the machine's speed was probed during every stage
         assert all(run["stages"][stage]["probe_ms"] > 0 for run in r["runs"])
+        kernel = r["runs"][0]["stages"][stage]["kernel"]   # reclaim and disk I/O during the stage
+        assert kernel["available_mb_at_start"] > 0 and all(kernel[k] >= 0 for k in ("pgscan_direct", "allocstall"))
         slowdown = r["ratios"][0]["machine_slowdown"][stage]
         assert r["ratios"][0]["speed_adjusted"][stage] == pytest.approx(r["ratios"][0][stage] / slowdown, rel=0.02)
     assert "| 60 | 6 | load |" in table(r) and "speed-adjusted" in table(r)
