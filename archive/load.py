@@ -86,8 +86,8 @@ def load(
       ``BULK_FTS_HASH_BYTES`` segments and left so (FTS5's ``automerge``, back on after the
       load, merges them as later loads write: merging them all at the end rewrote the whole
       index, the one step of a bulk load with no counterpart below ``BULK_FTS_HASH_BYTES``),
-      and foreign keys are checked once at the end instead of on each row — each row then costs nearly the same however large the
-      archive is (docs/scale.md). In any order of ``reports``, new reports' cells and checks
+      and foreign keys are checked once at the end instead of on each row — each row then
+      costs nearly the same however large the archive is (docs/scale.md). In any order of ``reports``, new reports' cells and checks
       append to their (report_no, …) primary keys: a new report's number is the next one.
 
     Returns row counts written per table (``reports_indexed``: search entries (re)written).
